@@ -1,0 +1,25 @@
+"""autograd_mini: a small, fast, honest reverse-mode autodiff framework on numpy.
+
+    >>> import autograd_mini as am
+    >>> x = am.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+from .tensor import Tensor, tensor, set_default_dtype, get_default_dtype
+from .function import Function
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .engine import backward, grad, iter_graph
+from .random import manual_seed
+from .errors import AutogradError, ShapeError, GraphFreedError, NoGradError, GradcheckError, IndexingError
+from .functional import (
+    add, sub, mul, div, neg, pow, exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, clip, astype,
+    maximum, minimum, where, sum, mean, max, min, var, std, logsumexp, softmax, log_softmax, argmax, argmin,
+    reshape, transpose, swapaxes, flatten, broadcast_to, sum_to, expand_dims, squeeze, getitem,
+    concatenate, stack, matmul, less, less_equal, greater, greater_equal, equal, not_equal, sign,
+    zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
+)
+from .gradcheck import gradcheck, gradgradcheck
+
+__version__ = "0.1.0"

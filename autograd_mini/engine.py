@@ -1,0 +1,252 @@
+"""The backward pass: one graph walker, one accumulation point, one place where broadcasting is undone.
+
+The engine knows nothing about specific ops: it asks each node for ``backward(ctx, gy)`` and sums what comes
+back into the inputs' gradients.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import grad_mode
+from .errors import NoGradError, ShapeError
+from .tensor import Tensor, _make
+
+
+def _parents(t: Tensor, everything: bool):
+    node = t.grad_fn
+    if node is None:
+        return ()
+    inputs = node.parents()
+    if everything:
+        return inputs
+    return [x for x in inputs if x.requires_grad]
+
+
+def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator[Tensor]:
+    """Yield every tensor reachable from roots, each one after all the tensors that consume it.
+
+    Kahn's algorithm on consumer counts: iterative, so a chain of 100,000 ops needs no recursion, and linear
+    in the size of the graph. By default only tensors that take part in backward (require grad) are visited;
+    ``everything=True`` also yields constants and inputs that do not require grad (for drawing).
+
+    Raises:
+        GraphFreedError: if the walk reaches a node whose graph an earlier backward freed.
+    """
+    roots = list(roots)
+    pending: Dict[int, int] = {}
+    seen = set()
+    stack = list(roots)
+    while stack:
+        t = stack.pop()
+        key = id(t)
+        if key in seen:
+            continue
+        seen.add(key)
+        for p in _parents(t, everything):
+            pk = id(p)
+            pending[pk] = pending.get(pk, 0) + 1
+            if pk not in seen:
+                stack.append(p)
+    ready = []
+    queued = set()
+    for r in roots:
+        if id(r) not in pending and id(r) not in queued:
+            queued.add(id(r))
+            ready.append(r)
+    del seen, queued
+    while ready:
+        t = ready.pop()
+        parents = _parents(t, everything)  # NOTE: read before yielding; the caller may release t's node
+        yield t
+        for p in parents:
+            pk = id(p)
+            left = pending[pk] - 1
+            if left:
+                pending[pk] = left
+            else:
+                del pending[pk]
+                ready.append(p)
+
+
+def _seed(root: Tensor, gradient) -> Tensor:
+    if not isinstance(root, Tensor):
+        raise TypeError(f"backward/grad expects Tensors as outputs, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise NoGradError(
+            f"this tensor (shape {root.shape}) does not require grad and has no grad_fn; "
+            "set requires_grad=True on the leaves you want gradients for"
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise ValueError(
+                f"backward() without a gradient needs a one-element output, got shape {root.shape}; "
+                "pass gradient=<array of that shape> (d loss / d output) or reduce the output first (e.g. .sum())"
+            )
+        return _make(np.ones_like(root.data))
+    g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root.data.dtype))
+    if g.shape != root.shape:
+        raise ShapeError(f"backward(gradient=...) expects shape {root.shape}, got {g.shape}")
+    if g.data.dtype != root.data.dtype:
+        g = F.astype(g, root.data.dtype)
+    return g
+
+
+def _run_backward(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Tensor],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    wanted: Optional[set] = None,
+) -> Dict[int, Tuple[Tensor, Tensor]]:
+    """Propagate seeds from roots; return {id(tensor): (tensor, gradient)} for the leaves (or the ``wanted`` tensors).
+
+    Gradients of intermediate tensors are dropped as soon as their node has used them, and, unless
+    retain_graph, each node releases its saved inputs right after its backward ran.
+    """
+    grads: Dict[int, Tensor] = {}
+    owned = set()  # ids whose gradient array was allocated here, so it can be added to in place
+    for r, s in zip(roots, seeds):
+        _accumulate(grads, owned, id(r), s, create_graph)
+    result: Dict[int, Tuple[Tensor, Tensor]] = {}
+    sum_to, astype = F.sum_to, F.astype
+    with grad_mode.set_grad_enabled(create_graph):
+        for t in iter_graph(roots):
+            key = id(t)
+            gy = grads.pop(key, None)
+            if gy is None:
+                continue  # no gradient reached t (every rule on the way returned None)
+            owned.discard(key)
+            node = t.grad_fn
+            if wanted is not None:
+                if key in wanted:
+                    result[key] = (t, gy)
+            elif node is None:
+                result[key] = (t, gy)
+                continue
+            elif t._retains_grad:
+                t.grad = gy if t.grad is None else t.grad + gy
+            if node is None:
+                continue
+            gxs = node.backward(node, gy)
+            if type(gxs) is not tuple:
+                gxs = (gxs,)
+            for x, gx in zip(node.inputs, gxs):
+                if gx is None or not x.requires_grad:
+                    continue
+                xd, gd = x.data, gx.data
+                if gd.shape != xd.shape:
+                    gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
+                if gd.dtype != xd.dtype:
+                    gx = astype(gx, xd.dtype)
+                _accumulate(grads, owned, id(x), gx, create_graph)
+            if not retain_graph:
+                node.release()
+    return result
+
+
+def _accumulate(grads, owned, key, g, create_graph) -> None:
+    prev = grads.get(key)
+    if prev is None:
+        grads[key] = g
+    elif create_graph:
+        grads[key] = prev + g
+    elif key in owned:
+        np.add(prev.data, g.data, out=prev.data)
+    else:
+        grads[key] = _make(prev.data + g.data)
+        owned.add(key)
+
+
+def _as_list(x) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def backward(
+    tensors: Union[Tensor, Sequence[Tensor]],
+    grad_tensors=None,
+    retain_graph: Optional[bool] = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(tensors)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+    Args:
+        tensors: output tensor(s) to differentiate.
+        grad_tensors: d(loss)/d(output) for each output; may be None for one-element outputs.
+        retain_graph: keep saved tensors for another backward; defaults to ``create_graph``.
+        create_graph: record the backward pass so that the gradients are differentiable.
+    """
+    roots = _as_list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
+        grad_tensors = [grad_tensors] * len(roots) if len(roots) == 1 else [None] * len(roots)
+    seeds = [_seed(r, g) for r, g in zip(roots, grad_tensors)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    leaf_grads = _run_backward(roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph)
+    taken = {id(_base(s.data)) for s in seeds}  # NOTE: never hand a caller's seed array out as somebody's .grad
+    for leaf, g in leaf_grads.values():
+        if not create_graph:
+            d = g.data
+            b = id(_base(d))
+            if b in taken or not d.flags.writeable:
+                g = _make(np.array(d))  # NOTE: each leaf gets its own writable array: no aliasing between .grads
+            else:
+                taken.add(b)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def _base(a: np.ndarray) -> np.ndarray:
+    return a if a.base is None else a.base
+
+
+def grad(
+    outputs: Union[Tensor, Sequence[Tensor]],
+    inputs: Union[Tensor, Sequence[Tensor]],
+    grad_outputs=None,
+    retain_graph: Optional[bool] = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> Tuple[Optional[Tensor], ...]:
+    """Return d(outputs)/d(inputs) without touching any ``.grad``.
+
+    Args:
+        outputs: tensor(s) to differentiate.
+        inputs: tensor(s) to differentiate with respect to (leaves or intermediates).
+        grad_outputs: d(loss)/d(output) for each output; None for one-element outputs.
+        retain_graph: keep saved tensors for another backward; defaults to ``create_graph``.
+        create_graph: record the computation so the returned gradients are differentiable (grad of grad).
+        allow_unused: return None (instead of raising) for an input the outputs do not depend on.
+
+    Returns:
+        A tuple with one gradient per input, each of the input's shape.
+    """
+    roots = _as_list(outputs)
+    ins = _as_list(inputs)
+    for x in ins:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise NoGradError("grad(): every input must be a Tensor that requires grad")
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs] * len(roots) if len(roots) == 1 else [None] * len(roots)
+    seeds = [_seed(r, g) for r, g in zip(roots, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    got = _run_backward(
+        roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph, wanted={id(x) for x in ins}
+    )
+    out = []
+    for i, x in enumerate(ins):
+        g = got.get(id(x), (None, None))[1]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {i} (shape {x.shape}) is not reachable from the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        out.append(g)
+    return tuple(out)
+
+
+from . import functional as F  # noqa: E402  (functional imports engine indirectly through tensor)

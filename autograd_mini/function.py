@@ -1,0 +1,107 @@
+"""Function: the base of every primitive op, and the only place that builds graph nodes.
+
+A primitive subclasses Function and writes two static methods side by side (see ops.py):
+
+    forward(ctx, *arrays, **attrs) -> ndarray      numpy in, numpy out
+    backward(ctx, gy) -> grad or tuple of grads     Tensor ops only, so it can itself be recorded
+
+``Op.apply(*tensors, **attrs)`` runs forward and, when grad mode is on and an input requires grad, makes the
+context ``ctx`` the output's ``grad_fn``. The node keeps its inputs (to compute derivatives) but holds its output
+only by weak reference, so tensor -> node -> tensor never forms a cycle and graphs are freed by reference
+counting alone.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+from .errors import GraphFreedError, IndexingError, ShapeError
+from .tensor import _make
+
+
+class Function:
+    """A node of the computation graph: one application of a primitive op.
+
+    Attributes:
+        inputs: tuple of the input Tensors (None once the graph is freed).
+        needs_input_grad: tuple of bools, one per input.
+        name: display name, the class name (e.g. ``"Mul"``).
+    """
+
+    save_output = False  # NOTE: set True in ops whose derivative uses the output (exp, tanh, ...)
+
+    def __init__(self):
+        self.inputs = None
+        self.needs_input_grad = None
+        self._output = None
+        self._freed = False
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+    @property
+    def output(self):
+        """The Tensor this node produced (alive while anybody, e.g. the running backward, holds it)."""
+        ref = self._output
+        out = ref() if ref is not None else None
+        if out is None:
+            raise GraphFreedError(f"{self.name}: its output tensor no longer exists")
+        return out
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        """Run forward on the inputs' arrays and record the node if any input requires grad."""
+        ctx = cls.__new__(cls)
+        try:
+            y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
+        except (ValueError, IndexError) as e:
+            raise _input_error(cls.__name__, inputs, e) from e
+        if type(y) is not np.ndarray:
+            y = np.asarray(y)  # NOTE: numpy returns scalars for 0-d results; Tensor.data is always an ndarray
+        out = _make(y)
+        if grad_mode.enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                ctx.inputs = inputs
+                ctx.needs_input_grad = needs
+                ctx._freed = False
+                ctx._output = weakref.ref(out) if cls.save_output else None
+                out.requires_grad = True
+                out.grad_fn = ctx
+        return out
+
+    def release(self) -> None:
+        """Drop the saved inputs so their memory can go; a later backward through here raises."""
+        self.inputs = None
+        self._freed = True
+
+    def parents(self):
+        """The input tensors that take part in backward; raises if the graph was freed."""
+        if self._freed:
+            raise GraphFreedError(
+                f"the graph through {self.name} was freed by an earlier backward(); "
+                "call backward(retain_graph=True) the first time to backpropagate through it twice"
+            )
+        return self.inputs
+
+    @staticmethod
+    def forward(ctx, *arrays, **attrs):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, gy):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(ctx).__name__} has no derivative")
+
+
+
+def _input_error(op: str, inputs, err: Exception) -> Exception:
+    """Restate a numpy error so that it names the op and the shapes of its operands."""
+    shapes = " and ".join(str(t.shape) for t in inputs)
+    kind = IndexingError if isinstance(err, IndexError) else ShapeError
+    return kind(f"{op} of shape{'s' if len(inputs) > 1 else ''} {shapes}: {err}")

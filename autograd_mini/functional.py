@@ -1,0 +1,473 @@
+"""Public functions: thin wrappers over the primitives in ops.py, and composites built only from them.
+
+A composite (``mean``, ``softmax``, ``minimum``, ...) gets its derivative from its parts, so it can never
+disagree with them. Python numbers and ndarrays are accepted wherever a Tensor is.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import ShapeError
+from .tensor import Tensor, _make, _to_array
+from . import random as _random
+
+Axis = Union[None, int, Sequence[int]]
+
+
+# ----- argument handling -------------------------------------------------------------------------------
+
+
+def _lift(value, like: Optional[Tensor] = None) -> Tensor:
+    """Wrap a non-Tensor operand as a constant; a Python number takes the float dtype of the other operand."""
+    if isinstance(value, np.ndarray):
+        return _make(value)
+    if like is not None and isinstance(value, (int, float)) and like.data.dtype.kind == "f":
+        return _make(np.array(value, dtype=like.data.dtype))
+    return _make(_to_array(value))
+
+
+def as_tensor(value) -> Tensor:
+    """Return value if it is a Tensor, else a constant Tensor wrapping it."""
+    return value if isinstance(value, Tensor) else _lift(value)
+
+
+def _pair(a, b):
+    if not isinstance(a, Tensor):
+        a = _lift(a, b if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = _lift(b, a)
+    return a, b
+
+
+def _axes(axis: Axis, ndim: int, op: str):
+    """Normalize axis to None or a sorted tuple of non-negative ints, raising a clear error when out of range."""
+    if axis is None:
+        return None
+    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in items:
+        if not -ndim <= a < ndim:
+            raise ShapeError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+# ----- elementwise arithmetic --------------------------------------------------------------------------
+
+
+def add(a, b) -> Tensor:
+    """a + b with numpy broadcasting."""
+    a, b = _pair(a, b)
+    return ops.Add.apply(a, b)
+
+
+def sub(a, b) -> Tensor:
+    """a - b with numpy broadcasting."""
+    a, b = _pair(a, b)
+    return ops.Sub.apply(a, b)
+
+
+def mul(a, b) -> Tensor:
+    """a * b with numpy broadcasting."""
+    a, b = _pair(a, b)
+    return ops.Mul.apply(a, b)
+
+
+def div(a, b) -> Tensor:
+    """a / b with numpy broadcasting."""
+    a, b = _pair(a, b)
+    return ops.Div.apply(a, b)
+
+
+def pow(a, b) -> Tensor:
+    """a ** b with numpy broadcasting; either side may be a Tensor or a number."""
+    a, b = _pair(a, b)
+    return ops.Pow.apply(a, b)
+
+
+def neg(x) -> Tensor:
+    """-x."""
+    return ops.Neg.apply(as_tensor(x))
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise maximum; at a tie each side gets half the gradient (as PyTorch)."""
+    a, b = _pair(a, b)
+    return ops.Maximum.apply(a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise minimum: -maximum(-a, -b), so it shares Maximum's tie rule."""
+    a, b = _pair(a, b)
+    return neg(maximum(neg(a), neg(b)))
+
+
+def where(cond, a, b) -> Tensor:
+    """a where cond is true, else b (cond is not differentiated); broadcasting as numpy."""
+    c = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    if c.dtype != np.bool_:
+        c = c.astype(bool)
+    a, b = _pair(a, b)
+    return ops.Where.apply(a, b, cond=c)
+
+
+# ----- elementwise functions ---------------------------------------------------------------------------
+
+
+def exp(x) -> Tensor:
+    """e ** x."""
+    return ops.Exp.apply(as_tensor(x))
+
+
+def log(x) -> Tensor:
+    """Natural logarithm."""
+    return ops.Log.apply(as_tensor(x))
+
+
+def sqrt(x) -> Tensor:
+    """x ** 0.5."""
+    return pow(x, 0.5)
+
+
+def abs(x) -> Tensor:
+    """|x|; the derivative at 0 is 0."""
+    return ops.Abs.apply(as_tensor(x))
+
+
+def tanh(x) -> Tensor:
+    """Hyperbolic tangent."""
+    return ops.Tanh.apply(as_tensor(x))
+
+
+def sigmoid(x) -> Tensor:
+    """1 / (1 + exp(-x)), computed without overflow."""
+    return ops.Sigmoid.apply(as_tensor(x))
+
+
+def relu(x) -> Tensor:
+    """max(x, 0); the derivative at 0 is 0."""
+    return ops.Relu.apply(as_tensor(x))
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0 else negative_slope * x; the derivative at 0 is negative_slope (as PyTorch)."""
+    x = as_tensor(x)
+    return where(x.data > 0, x, x * negative_slope)
+
+
+def clip(x, min=None, max=None) -> Tensor:
+    """Clamp x to [min, max] (either bound may be None); the gradient passes at the bounds themselves."""
+    if min is None and max is None:
+        raise ValueError("clip needs at least one of min and max")
+    return ops.Clip.apply(as_tensor(x), lo=min, hi=max)
+
+
+def astype(x, dtype) -> Tensor:
+    """x converted to dtype; the gradient is converted back."""
+    x = as_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.data.dtype:
+        return x
+    return ops.Cast.apply(x, dtype=dtype)
+
+
+# ----- reductions --------------------------------------------------------------------------------------
+
+
+def sum(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Sum over axis (None: all axes)."""
+    x = as_tensor(x)
+    return ops.Sum.apply(x, axis=_axes(axis, x.ndim, "sum"), keepdims=keepdims)
+
+
+def mean(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Mean over axis (None: all axes)."""
+    x = as_tensor(x)
+    ax = _axes(axis, x.ndim, "mean")
+    n = _count(x.shape, ax)
+    return sum(x, ax, keepdims) * (1.0 / n if n else np.nan)
+
+
+def _count(shape, axes) -> int:
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+def max(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Maximum over axis; tied maxima share the gradient evenly."""
+    x = as_tensor(x)
+    ax = _axes(axis, x.ndim, "max")
+    if x.size == 0:
+        raise ShapeError(f"max of an empty tensor of shape {x.shape} has no value")
+    return ops.Max.apply(x, axis=ax, keepdims=keepdims)
+
+
+def min(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Minimum over axis: -max(-x)."""
+    return neg(max(neg(x), axis, keepdims))
+
+
+def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over axis with numpy's divisor n - ddof: sum((x - mean)**2) / (n - ddof)."""
+    x = as_tensor(x)
+    ax = _axes(axis, x.ndim, "var")
+    d = x - mean(x, ax, keepdims=True)
+    return sum(d * d, ax, keepdims) * (1.0 / (_count(x.shape, ax) - ddof))
+
+
+def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation: sqrt(var)."""
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def logsumexp(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over axis, stable for large |x|."""
+    x = as_tensor(x)
+    return ops.LogSumExp.apply(x, axis=_axes(axis, x.ndim, "logsumexp"), keepdims=keepdims)
+
+
+def log_softmax(x, axis: int = -1) -> Tensor:
+    """log_softmax(x) = x - logsumexp(x); stable because LogSumExp subtracts the max in forward."""
+    x = as_tensor(x)
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x, axis: int = -1) -> Tensor:
+    """softmax(x) = exp(log_softmax(x)); finite for logits of any size."""
+    return exp(log_softmax(x, axis))
+
+
+def argmax(x, axis: Optional[int] = None, keepdims: bool = False) -> Tensor:
+    """Index of the maximum (not differentiable)."""
+    return _make(np.asarray(np.argmax(as_tensor(x).data, axis=axis, keepdims=keepdims)))
+
+
+def argmin(x, axis: Optional[int] = None, keepdims: bool = False) -> Tensor:
+    """Index of the minimum (not differentiable)."""
+    return _make(np.asarray(np.argmin(as_tensor(x).data, axis=axis, keepdims=keepdims)))
+
+
+# ----- shape ---------------------------------------------------------------------------------------------
+
+
+def reshape(x, *shape) -> Tensor:
+    """x with a new shape (one entry may be -1); ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``."""
+    x = as_tensor(x)
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = tuple(shape[0])
+    if shape == x.shape:
+        return x
+    return ops.Reshape.apply(x, shape=shape)
+
+
+def transpose(x, *axes) -> Tensor:
+    """Permute axes (reverse them when none are given)."""
+    x = as_tensor(x)
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = tuple(axes[0])
+    if axes:
+        if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+            raise ShapeError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
+        axes = tuple(a % x.ndim for a in axes)
+    return ops.Transpose.apply(x, axes=axes or None)
+
+
+def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+    """x with two axes exchanged."""
+    x = as_tensor(x)
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, *axes)
+
+
+def flatten(x, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+    """Merge the axes start_axis..end_axis into one (all of them by default)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = start_axis % x.ndim, end_axis % x.ndim
+    shape = x.shape[:s] + (-1,) + x.shape[e + 1 :]
+    return reshape(x, shape)
+
+
+def broadcast_to(x, shape) -> Tensor:
+    """x repeated along new or length-1 axes to ``shape`` (numpy rules)."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if shape == x.shape:
+        return x
+    return ops.BroadcastTo.apply(x, shape=shape)
+
+
+def sum_to(x, shape) -> Tensor:
+    """Sum x down to ``shape``, undoing a broadcast from shape to x.shape."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if shape == x.shape:
+        return x
+    return ops.SumTo.apply(x, shape=shape)
+
+
+def expand_dims(x, axis: int) -> Tensor:
+    """x with a new axis of length 1 at ``axis``."""
+    x = as_tensor(x)
+    a = axis % (x.ndim + 1)
+    return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
+
+
+def squeeze(x, axis: Axis = None) -> Tensor:
+    """x without its length-1 axes (or only those in ``axis``)."""
+    x = as_tensor(x)
+    ax = _axes(axis, x.ndim, "squeeze")
+    keep = [s for i, s in enumerate(x.shape) if not (s == 1 and (ax is None or i in ax))]
+    return reshape(x, tuple(keep))
+
+
+def _index_arrays(index):
+    """Turn Tensors and lists inside an index into ndarrays (the index itself is never differentiated)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(_index_arrays(i) for i in index)
+    return index
+
+
+def getitem(x, index) -> Tensor:
+    """x[index] for slices, ints, None, Ellipsis, integer arrays and boolean masks."""
+    return ops.GetItem.apply(as_tensor(x), index=_index_arrays(index))
+
+
+def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("concatenate needs at least one tensor")
+    return ops.Concatenate.apply(*ts, axis=axis)
+
+
+def stack(tensors: Sequence, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack needs at least one tensor")
+    shapes = {t.shape for t in ts}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors must have one shape, got {sorted(shapes)}")
+    return concatenate([expand_dims(t, axis) for t in ts], axis=axis % (ts[0].ndim + 1))
+
+
+# ----- linear algebra ------------------------------------------------------------------------------------
+
+
+def matmul(a, b) -> Tensor:
+    """Matrix product with numpy's rules: 1-D operands are vectors, leading dimensions broadcast."""
+    a, b = _pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul of shapes {a.shape} and {b.shape}: operands must have at least 1 dimension")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ShapeError(
+            f"matmul of shapes {a.shape} and {b.shape}: inner dimensions "
+            f"{a.shape[-1]} and {b.shape[-2 if b.ndim > 1 else 0]} differ"
+        )
+    if a.ndim >= 2 and b.ndim >= 2:
+        return ops.MatMul.apply(a, b)
+    a2 = reshape(a, 1, a.shape[0]) if a.ndim == 1 else a
+    b2 = reshape(b, b.shape[0], 1) if b.ndim == 1 else b
+    y = ops.MatMul.apply(a2, b2)
+    if a.ndim == 1:
+        y = reshape(y, y.shape[:-2] + y.shape[-1:])
+    if b.ndim == 1:
+        y = reshape(y, y.shape[:-1])
+    return y
+
+
+# ----- comparisons (not differentiable) ------------------------------------------------------------------
+
+
+def _compare(ufunc, a, b) -> Tensor:
+    a, b = _pair(a, b)
+    return _make(np.asarray(ufunc(a.data, b.data)))
+
+
+def less(a, b) -> Tensor:
+    return _compare(np.less, a, b)
+
+
+def less_equal(a, b) -> Tensor:
+    return _compare(np.less_equal, a, b)
+
+
+def greater(a, b) -> Tensor:
+    return _compare(np.greater, a, b)
+
+
+def greater_equal(a, b) -> Tensor:
+    return _compare(np.greater_equal, a, b)
+
+
+def equal(a, b) -> Tensor:
+    return _compare(np.equal, a, b)
+
+
+def not_equal(a, b) -> Tensor:
+    return _compare(np.not_equal, a, b)
+
+
+def sign(x) -> Tensor:
+    """-1, 0 or 1 by the sign of x (not differentiable)."""
+    return _make(np.sign(as_tensor(x).data))
+
+
+# ----- creation -------------------------------------------------------------------------------------------
+
+
+def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros (default dtype unless given)."""
+    return Tensor(np.zeros(_shape(shape), dtype=dtype or _default()), requires_grad=requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (default dtype unless given)."""
+    return Tensor(np.ones(_shape(shape), dtype=dtype or _default()), requires_grad=requires_grad)
+
+
+def zeros_like(x, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(as_tensor(x).data), requires_grad=requires_grad)
+
+
+def ones_like(x, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(as_tensor(x).data), requires_grad=requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad: bool = False, rng=None) -> Tensor:
+    """Standard normal samples from the global generator (see ``manual_seed``) or ``rng``."""
+    data = _random.get_rng(rng).standard_normal(_shape(shape)).astype(dtype or _default())
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(*shape, dtype=None, requires_grad: bool = False, rng=None) -> Tensor:
+    """Uniform samples in [0, 1) from the global generator (see ``manual_seed``) or ``rng``."""
+    data = _random.get_rng(rng).random(_shape(shape)).astype(dtype or _default())
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def _shape(shape) -> tuple:
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _default():
+    from .tensor import get_default_dtype
+
+    return get_default_dtype()
+
+
+from . import ops  # noqa: E402  (ops imports this module for the Tensor-level functions its rules use)

@@ -1,0 +1,362 @@
+"""Tensor: a numpy array plus the flags and links that let backward find its way.
+
+Every math method is a one-line delegation to ``autograd_mini.functional``; the math itself lives in ops.py.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype that Python floats and lists become (float32 unless changed, as in PyTorch).
+
+    Args:
+        dtype: a floating dtype, e.g. ``np.float64``.
+
+    Raises:
+        TypeError: if dtype is not a floating-point dtype.
+    """
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype expects a floating dtype such as np.float64, got {dt}")
+    _default_dtype = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """Return the dtype that Python floats and lists become."""
+    return _default_dtype
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Turn user data into an ndarray: float ndarrays keep their dtype, Python floats take the default."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f" and arr.dtype != _default_dtype:
+        arr = arr.astype(_default_dtype)
+    return arr
+
+
+def _check_grad_dtype(dtype, what="requires_grad=True") -> None:
+    if dtype.kind not in "fc":
+        raise TypeError(
+            f"only floating-point tensors can require grad, got dtype {dtype} with {what}; "
+            "convert first, e.g. Tensor(x, dtype=np.float32)"
+        )
+
+
+def _make(data: np.ndarray) -> "Tensor":
+    """Fast internal constructor: wraps an ndarray without any checks (used for every op result)."""
+    t = _new(Tensor)
+    t.data = data
+    t.requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._retains_grad = False
+    return t
+
+
+_new = object.__new__
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it, for reverse-mode differentiation.
+
+    Args:
+        data: array-like. An ndarray is wrapped without copying and keeps its dtype; Python floats and lists
+            of floats take the default dtype (float32, see ``set_default_dtype``). Use ``tensor()`` to copy.
+        requires_grad: record operations on this tensor so that ``backward`` computes its ``.grad``.
+        dtype: optional dtype to convert to.
+
+    Raises:
+        TypeError: if ``requires_grad`` is set on integer or boolean data.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_retains_grad", "__weakref__", "__dict__")
+    __array_ufunc__ = None  # NOTE: makes `ndarray + tensor` call Tensor.__radd__ instead of numpy's loop
+    __hash__ = object.__hash__  # NOTE: __eq__ is elementwise; keep identity hashing for dicts/sets of params
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype=None):
+        arr = _to_array(data, dtype)
+        if requires_grad:
+            _check_grad_dtype(arr.dtype)
+        self.data = arr
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self.grad_fn = None
+        self._retains_grad = False
+
+    # ----- properties -------------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def T(self) -> "Tensor":
+        """The tensor with its axes reversed (the matrix transpose for 2-D)."""
+        return F.transpose(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (inputs, parameters, constants)."""
+        return self.grad_fn is None
+
+    # ----- conversion -------------------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with exactly one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use (t).any() or (t).all()"
+            )
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=200)
+        extra = ""
+        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn={self.grad_fn!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # ----- autograd -------------------------------------------------------------------------------------
+    def detach(self) -> "Tensor":
+        """A new leaf tensor sharing this tensor's data, cut off from the graph."""
+        return _make(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place on a leaf tensor and return it."""
+        if not self.is_leaf:
+            raise RuntimeError(
+                "requires_grad_() can only change leaf tensors; use .detach() to get a leaf from this result"
+            )
+        if requires_grad:
+            _check_grad_dtype(self.data.dtype, "requires_grad_()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> "Tensor":
+        """Ask backward to also store this non-leaf tensor's gradient in ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        Args:
+            gradient: d(loss)/d(self), required unless self has one element.
+            retain_graph: keep the graph's saved tensors so backward can run through it again.
+            create_graph: record the backward pass itself, so the gradients can be differentiated again.
+        """
+        engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    # ----- operators ------------------------------------------------------------------------------------
+    def __add__(self, other):
+        return F.add(self, other)
+
+    def __radd__(self, other):
+        return F.add(other, self)
+
+    def __sub__(self, other):
+        return F.sub(self, other)
+
+    def __rsub__(self, other):
+        return F.sub(other, self)
+
+    def __mul__(self, other):
+        return F.mul(self, other)
+
+    def __rmul__(self, other):
+        return F.mul(other, self)
+
+    def __truediv__(self, other):
+        return F.div(self, other)
+
+    def __rtruediv__(self, other):
+        return F.div(other, self)
+
+    def __pow__(self, other):
+        return F.pow(self, other)
+
+    def __rpow__(self, other):
+        return F.pow(other, self)
+
+    def __matmul__(self, other):
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return F.matmul(other, self)
+
+    def __neg__(self):
+        return F.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return F.abs(self)
+
+    def __getitem__(self, index):
+        return F.getitem(self, index)
+
+    def __lt__(self, other):
+        return F.less(self, other)
+
+    def __le__(self, other):
+        return F.less_equal(self, other)
+
+    def __gt__(self, other):
+        return F.greater(self, other)
+
+    def __ge__(self, other):
+        return F.greater_equal(self, other)
+
+    def __eq__(self, other):
+        return F.equal(self, other)
+
+    def __ne__(self, other):
+        return F.not_equal(self, other)
+
+    # ----- methods ------------------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return F.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return F.min(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        return F.var(self, axis, keepdims, ddof)
+
+    def std(self, axis=None, keepdims=False, ddof=0):
+        return F.std(self, axis, keepdims, ddof)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return F.logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis=-1):
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return F.log_softmax(self, axis)
+
+    def argmax(self, axis=None, keepdims=False):
+        return F.argmax(self, axis, keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return F.argmin(self, axis, keepdims)
+
+    def exp(self):
+        return F.exp(self)
+
+    def log(self):
+        return F.log(self)
+
+    def sqrt(self):
+        return F.sqrt(self)
+
+    def abs(self):
+        return F.abs(self)
+
+    def tanh(self):
+        return F.tanh(self)
+
+    def sigmoid(self):
+        return F.sigmoid(self)
+
+    def relu(self):
+        return F.relu(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return F.leaky_relu(self, negative_slope)
+
+    def clip(self, min=None, max=None):
+        return F.clip(self, min, max)
+
+    def reshape(self, *shape):
+        return F.reshape(self, *shape)
+
+    def transpose(self, *axes):
+        return F.transpose(self, *axes)
+
+    def flatten(self, start_axis=0, end_axis=-1):
+        return F.flatten(self, start_axis, end_axis)
+
+    def broadcast_to(self, shape):
+        return F.broadcast_to(self, shape)
+
+    def astype(self, dtype):
+        return F.astype(self, dtype)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
+    """Make a new leaf Tensor holding a copy of data (like ``torch.tensor``)."""
+    src = data.data if isinstance(data, Tensor) else data
+    return Tensor(np.array(_to_array(src, dtype), copy=True), requires_grad=requires_grad)
+
+
+# NOTE: imported last to break the cycle tensor -> functional -> ops -> function -> tensor.
+from . import engine  # noqa: E402
+from . import functional as F  # noqa: E402
