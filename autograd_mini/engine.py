@@ -5,7 +5,7 @@ back into the inputs' gradients.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -156,7 +156,8 @@ def _accumulate(grads, owned, key, g, create_graph) -> None:
     elif key in owned:
         np.add(prev.data, g.data, out=prev.data)
     else:
-        grads[key] = _make(prev.data + g.data)
+        total = prev.data + g.data
+        grads[key] = _make(total if type(total) is np.ndarray else np.asarray(total))
         owned.add(key)
 
 

@@ -4,7 +4,7 @@ Every math method is a one-line delegation to ``autograd_mini.functional``; the 
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 

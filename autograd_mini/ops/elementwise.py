@@ -1,0 +1,246 @@
+"""Elementwise primitives: arithmetic (broadcasting) and functions, forward next to derivative."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..function import Function
+from ._util import _const
+
+
+# ***** elementwise: arithmetic *****
+
+
+class Add(Function):
+    """y = a + b;  dy/da = 1,  dy/db = 1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    """y = a - b;  dy/da = 1,  dy/db = -1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy, (-gy if ctx.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    """y = -x;  dy/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return -gy
+
+
+class Mul(Function):
+    """y = a * b;  dy/da = b,  dy/db = a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.inputs
+        na, nb = ctx.needs_input_grad
+        return (gy * b if na else None), (gy * a if nb else None)
+
+
+class Div(Function):
+    """y = a / b;  dy/da = 1 / b,  dy/db = -a / b**2"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a / b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.inputs
+        ga = gy / b
+        return (ga if ctx.needs_input_grad[0] else None), (-ga * a / b if ctx.needs_input_grad[1] else None)
+
+
+class Pow(Function):
+    """y = a ** b;  dy/da = b * a**(b - 1),  dy/db = y * log(a)"""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.power(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.inputs
+        na, nb = ctx.needs_input_grad
+        ga = gy * b * a ** (b - 1) if na else None
+        gb = gy * ctx.output * F.log(a) if nb else None
+        return ga, gb
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise;  dy/da = 1 where a > b, 0.5 where a == b (a tie is split, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.inputs
+        ad, bd = a.data, b.data
+        dt = np.result_type(ad, bd)
+        wa = (ad > bd).astype(dt) + 0.5 * (ad == bd).astype(dt)
+        na, nb = ctx.needs_input_grad
+        return (gy * _const(wa) if na else None), (gy * _const(1 - wa) if nb else None)
+
+
+class Where(Function):
+    """y = a where cond else b;  dy/da = cond,  dy/db = not cond  (cond is a constant boolean array)"""
+
+    @staticmethod
+    def forward(ctx, a, b, cond):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        zero = _const(np.zeros((), dtype=gy.dtype))
+        cond = ctx.cond
+        na, nb = ctx.needs_input_grad
+        ga = F.where(cond, gy, zero) if na else None
+        gb = F.where(cond, zero, gy) if nb else None
+        return ga, gb
+
+
+# ***** elementwise: functions *****
+
+
+class Exp(Function):
+    """y = exp(x);  dy/dx = y"""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.exp(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * ctx.output
+
+
+class Log(Function):
+    """y = log(x);  dy/dx = 1 / x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy / ctx.inputs[0]
+
+
+class Tanh(Function):
+    """y = tanh(x);  dy/dx = 1 - y**2"""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.tanh(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        y = ctx.output
+        return gy * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)"""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x):
+        # NOTE: exp(-log(1 + exp(-x))) never overflows and keeps tiny values (sigmoid(-50) ~ 2e-22) exact.
+        return np.exp(-np.logaddexp(0, -x))
+
+    @staticmethod
+    def backward(ctx, gy):
+        y = ctx.output
+        return gy * (y * (1 - y))
+
+
+class Relu(Function):
+    """y = max(x, 0);  dy/dx = 1 where x > 0 else 0 (0 at x == 0, as PyTorch)"""
+
+    # NOTE: not maximum(x, 0): maximum splits ties 0.5/0.5, which would give 0.5 at x == 0.
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x = ctx.inputs[0].data
+        return gy * _const(x > 0)
+
+
+class Abs(Function):
+    """y = |x|;  dy/dx = sign(x) (0 at x == 0, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy * _const(np.sign(ctx.inputs[0].data))
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo <= x <= hi (bounds included, as PyTorch) else 0"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x = ctx.inputs[0].data
+        inside = np.ones(x.shape, dtype=bool)
+        if ctx.lo is not None:
+            inside &= x >= ctx.lo
+        if ctx.hi is not None:
+            inside &= x <= ctx.hi
+        return gy * _const(inside)
+
+
+class Cast(Function):
+    """y = x converted to another dtype;  dy/dx = 1 (the gradient is cast back)"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return F.astype(gy, ctx.inputs[0].dtype)

@@ -1,0 +1,72 @@
+"""Reductions: sum, max, logsumexp, forward next to derivative."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..function import Function
+from ._util import _const, _keepdims_shape
+
+
+# ***** reductions *****
+
+
+class Sum(Function):
+    """y = sum of x over axis;  dy/dx = 1 (gy broadcast back over the reduced axes)"""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        shape = ctx.inputs[0].shape
+        if not ctx.keepdims:
+            gy = F.reshape(gy, _keepdims_shape(shape, ctx.axis))
+        return F.broadcast_to(gy, shape)
+
+
+class Max(Function):
+    """y = max of x over axis;  dy/dx = 1/k at the k elements equal to the max, else 0 (ties share evenly)"""
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x = ctx.inputs[0].data
+        kshape = _keepdims_shape(x.shape, ctx.axis)
+        is_max = (x == ctx.output.data.reshape(kshape)).astype(x.dtype)
+        share = is_max / is_max.sum(axis=ctx.axis, keepdims=True)
+        return F.reshape(gy, kshape) * _const(share)
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over axis;  dy/dx = exp(x - y) (the softmax)"""
+
+    # NOTE: a primitive (not exp/sum/log composed) for stability: forward subtracts the max, so logits of
+    # 1e4 give finite results, and the derivative exp(x - y) never overflows.
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.axis, ctx.keepdims = axis, keepdims
+        m = np.max(x, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # NOTE: rows of -inf give -inf, not nan
+        with np.errstate(divide="ignore"):
+            y = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        return y if keepdims else np.squeeze(y, axis=axis)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x = ctx.inputs[0]
+        kshape = _keepdims_shape(x.shape, ctx.axis)
+        y = ctx.output
+        if not ctx.keepdims:
+            gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
+        return gy * F.exp(x - y)

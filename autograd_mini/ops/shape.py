@@ -1,0 +1,128 @@
+"""Shape and indexing primitives: reshape, transpose, broadcast_to / sum_to, getitem / index_add, concatenate."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..function import Function
+
+
+
+# ***** shape and indexing *****
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape;  dy/dx: gy reshaped back"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return F.reshape(gy, ctx.inputs[0].shape)
+
+
+class Transpose(Function):
+    """y = x with axes permuted;  dy/dx: gy with the inverse permutation"""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.axes is None:
+            return F.transpose(gy)
+        return F.transpose(gy, *np.argsort(ctx.axes).tolist())
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes;  dy/dx = gy summed back to x's shape"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return F.sum_to(gy, ctx.inputs[0].shape)
+
+
+class SumTo(Function):
+    """y = x summed over the axes broadcasting added or stretched, down to ``shape``;  dy/dx: gy broadcast"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
+        )
+        y = np.sum(x, axis=axes, keepdims=True) if axes else x
+        return y.reshape(shape) if lead else y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return F.broadcast_to(gy, ctx.inputs[0].shape)
+
+
+class GetItem(Function):
+    """y = x[index];  dy/dx = gy scattered back into zeros of x's shape (repeated indices add up)"""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, gy):
+        return IndexAdd.apply(gy, index=ctx.index, shape=ctx.inputs[0].shape)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with g added at index (np.add.at);  dy/dg = gy[index]"""
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.index = index
+        y = np.zeros(shape, dtype=g.dtype)
+        if _is_basic_index(index):
+            y[index] = g  # NOTE: basic indexing cannot repeat an element, so plain assignment is exact
+        else:
+            np.add.at(y, index, g)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return F.getitem(gy, ctx.index)
+
+
+def _is_basic_index(index) -> bool:
+    items = index if type(index) is tuple else (index,)
+    for i in items:
+        if not (i is None or i is Ellipsis or type(i) in (slice, int) or isinstance(i, np.integer)):
+            return False
+    return True
+
+
+class Concatenate(Function):
+    """y = the inputs joined along axis;  dy/dx_i = the slice of gy that x_i occupies"""
+
+    @staticmethod
+    def forward(ctx, *xs, axis):
+        ctx.axis = axis
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, gy):
+        axis = ctx.axis % gy.ndim
+        grads, start = [], 0
+        for x, need in zip(ctx.inputs, ctx.needs_input_grad):
+            stop = start + x.shape[axis]
+            if need:
+                grads.append(F.getitem(gy, (slice(None),) * axis + (slice(start, stop),)))
+            else:
+                grads.append(None)
+            start = stop
+        return tuple(grads)
