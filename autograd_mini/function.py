@@ -21,6 +21,43 @@ from .errors import GraphFreedError, IndexingError, ShapeError
 from .tensor import _make
 
 
+class Scope:
+    """One entry of the scope path stamped on new graph nodes (e.g. one call of an nn.Module).
+
+    The engine ignores scopes; the graph drawer groups nodes by them. ``owner`` is any object (a module).
+    """
+
+    __slots__ = ("owner", "parent", "__weakref__")
+
+    def __init__(self, owner, parent):
+        self.owner = owner
+        self.parent = parent
+
+    def path(self) -> tuple:
+        """The scopes from the outermost to this one."""
+        out, s = [], self
+        while s is not None:
+            out.append(s)
+            s = s.parent
+        return tuple(reversed(out))
+
+
+_scope = None  # the innermost open Scope; Function.apply stamps it on every node it records
+
+
+def push_scope(owner) -> Scope:
+    """Open a scope: nodes recorded until ``pop_scope`` get ``node.scope`` pointing to it (or a child)."""
+    global _scope
+    _scope = Scope(owner, _scope)
+    return _scope
+
+
+def pop_scope(scope: Scope) -> None:
+    """Close ``scope`` (and anything left open inside it)."""
+    global _scope
+    _scope = scope.parent
+
+
 class Function:
     """A node of the computation graph: one application of a primitive op.
 
@@ -37,6 +74,7 @@ class Function:
         self.needs_input_grad = None
         self._output = None
         self._freed = False
+        self.scope = None
 
     @property
     def name(self) -> str:
@@ -72,6 +110,7 @@ class Function:
                 ctx.needs_input_grad = needs
                 ctx._freed = False
                 ctx._output = weakref.ref(out) if cls.save_output else None
+                ctx.scope = _scope
                 out.requires_grad = True
                 out.grad_fn = ctx
         return out
