@@ -13,3 +13,4 @@ from .elementwise import Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log,
 from .reduce import Sum, Max, LogSumExp
 from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Concatenate
 from .linalg import MatMul
+from .window import Pad, Unfold, Fold
