@@ -172,6 +172,8 @@ def astype(x, dtype) -> Tensor:
     dtype = np.dtype(dtype)
     if dtype == x.data.dtype:
         return x
+    if dtype.kind not in "fc":
+        return _make(x.data.astype(dtype))  # NOTE: integer/bool results cannot require grad; nothing to record
     return ops.Cast.apply(x, dtype=dtype)
 
 
@@ -217,7 +219,8 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     x = as_tensor(x)
     ax = _axes(axis, x.ndim, "var")
     d = x - mean(x, ax, keepdims=True)
-    return sum(d * d, ax, keepdims) * (1.0 / (_count(x.shape, ax) - ddof))
+    dof = _count(x.shape, ax) - ddof
+    return sum(d * d, ax, keepdims) * (1.0 / dof if dof > 0 else np.inf)  # NOTE: as numpy: inf (or nan) if dof <= 0
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -324,6 +327,8 @@ def squeeze(x, axis: Axis = None) -> Tensor:
     """x without its length-1 axes (or only those in ``axis``)."""
     x = as_tensor(x)
     ax = _axes(axis, x.ndim, "squeeze")
+    if ax is not None and any(x.shape[a] != 1 for a in ax):
+        raise ShapeError(f"squeeze: axis {axis} of a tensor of shape {x.shape} does not have length 1")
     keep = [s for i, s in enumerate(x.shape) if not (s == 1 and (ax is None or i in ax))]
     return reshape(x, tuple(keep))
 

@@ -60,7 +60,10 @@ class SumTo(Function):
             lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
         )
         y = np.sum(x, axis=axes, keepdims=True) if axes else x
-        return y.reshape(shape) if lead else y
+        y = y.reshape(shape) if lead else y
+        if y.shape != shape:  # NOTE: shape was not one that x could have been broadcast from
+            raise ValueError(f"cannot sum shape {x.shape} down to {shape}: they do not broadcast")
+        return y
 
     @staticmethod
     def backward(ctx, gy):
