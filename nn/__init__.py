@@ -1,0 +1,25 @@
+"""Neural-network building blocks on autograd_mini: Module and containers, layers, losses, init, checkpoints.
+
+    >>> import nn
+    >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    >>> loss = nn.functional.mse_loss(model(x), y)
+"""
+from . import functional, init
+from .layers import (
+    BatchNorm1d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Flatten, Identity, LeakyReLU,
+    Linear, LogSoftmax, LSTMCell, MaxPool2d, MSELoss, NLLLoss, ReLU, RNNCell, Sigmoid, Softmax, Tanh,
+)
+from .module import (
+    Module, ModuleList, Parameter, Sequential, StateDictError, module_path_names, module_stack,
+    register_forward_call_hook,
+)
+from .serialization import CheckpointError, load, save
+
+__all__ = [
+    "Module", "ModuleList", "Sequential", "Parameter", "StateDictError", "module_stack", "module_path_names",
+    "register_forward_call_hook",
+    "Linear", "Identity", "Flatten", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout",
+    "BatchNorm1d", "Conv2d", "MaxPool2d", "RNNCell", "LSTMCell",
+    "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
+    "functional", "init", "save", "load", "CheckpointError",
+]

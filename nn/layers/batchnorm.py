@@ -1,0 +1,80 @@
+"""Batch normalization over a batch of feature vectors or sequences."""
+from __future__ import annotations
+
+import numpy as np
+
+import autograd_mini.functional as AF
+from autograd_mini.errors import ShapeError
+from autograd_mini.tensor import get_default_dtype
+
+from ..module import Module, Parameter
+
+
+class BatchNorm1d(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel (PyTorch's BatchNorm1d).
+
+    Shapes: (N, C) or (N, C, L) -> the same; statistics are taken over N (and L) for each of the C channels.
+
+    Training mode: mean and var are the batch's mean and biased variance (divisor N or N*L), and the running
+    statistics are updated as ``running = (1 - momentum) * running + momentum * batch`` with the *unbiased*
+    batch variance (divisor n - 1) for ``running_var``, as PyTorch does. Evaluation mode: the running
+    statistics are used and nothing is updated.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance for stability (default 1e-5).
+        momentum: weight of the newest batch in the running statistics (default 0.1).
+        dtype: parameter and buffer dtype (default: ``autograd_mini.get_default_dtype()``).
+
+    Attributes:
+        weight (ones), bias (zeros): learned, shape (C,).  running_mean (zeros), running_var (ones): buffers.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
+        super().__init__()
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum}")
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+        self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+        self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+
+    def forward(self, x):
+        x = AF.as_tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ShapeError(
+                f"BatchNorm1d({self.num_features}) expects input (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got {x.shape}"
+            )
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (self.num_features,) if x.ndim == 2 else (self.num_features, 1)
+        if self.training:
+            n = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)
+            if n < 2:
+                raise ValueError(
+                    f"BatchNorm1d needs more than 1 value per channel in training mode, got input {x.shape}"
+                )
+            mean = AF.mean(x, axes, keepdims=True)
+            d = x - mean
+            var = AF.mean(d * d, axes, keepdims=True)
+            y = d * (var + self.eps) ** -0.5
+            self._update_running_stats(mean.data, var.data, n)
+        else:
+            mean = AF.reshape(self.running_mean, shape)
+            y = (x - mean) * (AF.reshape(self.running_var, shape) + self.eps) ** -0.5
+        return y * AF.reshape(self.weight, shape) + AF.reshape(self.bias, shape)
+
+    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        # NOTE: running statistics are not differentiated: they are updated in place on the buffer arrays
+        # (keeping their dtype), outside the graph, like PyTorch's in-place update under no_grad.
+        m = self.momentum
+        rm, rv = self.running_mean.data, self.running_var.data
+        rm *= 1 - m
+        rm += m * mean.reshape(-1)
+        rv *= 1 - m
+        rv += m * var.reshape(-1) * (n / (n - 1))
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

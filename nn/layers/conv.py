@@ -1,0 +1,85 @@
+"""Conv2d and MaxPool2d (NCHW), vectorized through unfold (im2col)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autograd_mini.tensor import get_default_dtype
+
+from .. import functional as NF
+from .. import init
+from ..module import Module, Parameter
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as PyTorch): (N, in_channels, H, W) -> (N, out_channels, OH, OW),
+    OH = (H + 2 * padding - kh) // stride + 1 (likewise OW). See ``nn.functional.conv2d``.
+
+    Initialization (PyTorch's default): ``kaiming_uniform_(weight, a=sqrt(5))``, i.e. U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)) with fan_in = in_channels * kh * kw, and the bias from the same distribution.
+
+    Args:
+        in_channels, out_channels: channel counts.
+        kernel_size: int or (kh, kw).
+        stride: int or (sh, sw) (default 1).
+        padding: int or (ph, pw), zeros on both sides (default 0).
+        bias: learn a bias per output channel (default True).
+        dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
+
+    Attributes:
+        weight: (out_channels, in_channels, kh, kw).  bias: (out_channels,) or None.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
+                 dtype=None):
+        super().__init__()
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = NF._pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = NF._pair(stride, "stride", "Conv2d", 1)
+        self.padding = NF._pair(padding, "padding", "Conv2d", 0)
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.empty((self.out_channels, self.in_channels) + self.kernel_size, dtype=dtype))
+        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self, rng=None) -> None:
+        """Draw weight and bias anew from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
+        if self.bias is not None:
+            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+            init.uniform_(self.bias, -bound, bound, rng=rng)
+
+    def forward(self, x):
+        return NF.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class MaxPool2d(Module):
+    """2-D max pooling: (N, C, H, W) -> (N, C, OH, OW), OH = (H - kh) // stride + 1 (likewise OW).
+
+    Args:
+        kernel_size: int or (kh, kw).
+        stride: int or (sh, sw); default kernel_size (non-overlapping windows).
+    """
+
+    def __init__(self, kernel_size, stride=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        NF._pair(self.kernel_size, "kernel_size", "MaxPool2d", 1)
+        NF._pair(self.stride, "stride", "MaxPool2d", 1)
+
+    def forward(self, x):
+        return NF.max_pool2d(x, self.kernel_size, self.stride)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
