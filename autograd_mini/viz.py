@@ -1,0 +1,641 @@
+"""Computation-graph drawings that explain: parameter names, module clusters and gradient heat.
+
+    >>> from autograd_mini import viz
+    >>> loss = nn.functional.mse_loss(model(x), target)
+    >>> viz.retain_grads(loss)                   # also keep the gradient of every intermediate tensor
+    >>> loss.backward(retain_graph=True)         # keep the graph so that it can still be drawn
+    >>> viz.save_graph(loss, "mlp.svg", params=model)
+
+Tensor nodes show shape, dtype and (after backward) the norm of their gradient, filled on one colour scale of
+log10 |grad|, from blue (smallest in the graph) to red (largest); op nodes show the op's name and its key
+attributes. Ops recorded inside an ``nn.Module`` call are grouped in a labelled cluster (nested modules nest).
+
+The graph is read through ``engine.iter_graph`` (the one graph walker): nothing is computed again, and the
+returned ``graphviz.Digraph`` holds only strings, so drawing never keeps a tensor alive.
+"""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .engine import iter_graph
+from .errors import GraphFreedError
+from .tensor import Tensor
+
+__all__ = ["draw_graph", "save_graph", "retain_grads"]
+
+Roots = Union[Tensor, Sequence[Tensor]]
+
+# ----- look ------------------------------------------------------------------------------------------------
+
+INPUT, PARAM, CONST, INTER, OUTPUT = "input", "parameter", "constant", "intermediate", "output"
+
+# category -> (node attributes, fill colour used when the drawing shows no gradients)
+_TENSOR_STYLE = {
+    INPUT: ('shape=box style="filled,dashed" color="#2b6cb0"', "#dbeafe"),
+    PARAM: ('shape=box style=filled color="#c05621" penwidth=2', "#feebc8"),
+    INTER: ('shape=ellipse style=filled color="#718096"', "#ffffff"),
+    OUTPUT: ('shape=ellipse style=filled color="#276749" penwidth=2 peripheries=2', "#c6f6d5"),
+}
+_OP_STYLE = 'shape=box style="rounded,filled" color="#a0aec0" fillcolor="#edf2f7" fontsize=10'
+_NO_GRAD_FILL = "#ffffff"  # NOTE: tensors without a gradient when others have one: neutral, off the heat scale
+_NONFINITE_FILL = "#ff00ff"  # NOTE: a nan/inf gradient is an error to see at once, so it gets no scale colour
+_CLUSTER_FILLS = ("#f4f7fb", "#e9eff7", "#dfe8f3")
+
+# log10 |grad| colour scale, blue (small) -> pale yellow -> red (large): stops of ColorBrewer's RdYlBu, reversed
+_HEAT_STOPS = (
+    (0.0, (49, 54, 149)),
+    (1 / 6, (69, 117, 180)),
+    (2 / 6, (171, 217, 233)),
+    (3 / 6, (255, 255, 191)),
+    (4 / 6, (253, 174, 97)),
+    (5 / 6, (215, 48, 39)),
+    (1.0, (165, 0, 38)),
+)
+
+
+def _heat_rgb(t: float) -> Tuple[int, int, int]:
+    """Colour of the heat scale at t in [0, 1], interpolated linearly between the stops."""
+    t = 0.0 if t < 0 else 1.0 if t > 1 else t
+    for (t0, c0), (t1, c1) in zip(_HEAT_STOPS, _HEAT_STOPS[1:]):
+        if t <= t1:
+            f = (t - t0) / (t1 - t0)
+            return tuple(round(a + (b - a) * f) for a, b in zip(c0, c1))
+    return _HEAT_STOPS[-1][1]
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(rgb)
+
+
+def _text_on(rgb) -> str:
+    """Black or white, whichever reads better on a fill of colour rgb."""
+    r, g, b = rgb
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 110 else "#ffffff"
+
+
+# ----- public API ------------------------------------------------------------------------------------------
+
+
+def retain_grads(root: Roots) -> int:
+    """Ask the next backward to keep the gradient of every intermediate tensor of the graph behind root.
+
+    By default backward keeps only the leaves' gradients; call this before ``backward`` so that
+    ``draw_graph`` can show a gradient norm (and heat colour) on every tensor node.
+
+    Args:
+        root: a tensor or a sequence of tensors (usually the loss).
+
+    Returns:
+        The number of intermediate tensors marked.
+    """
+    n = 0
+    for t in iter_graph(_as_roots(root)):
+        if t.grad_fn is not None:
+            t.retain_grad()
+            n += 1
+    return n
+
+
+def draw_graph(
+    root: Roots,
+    *,
+    params=None,
+    show_shapes: bool = True,
+    show_values: bool = False,
+    show_grads: bool = True,
+    cluster_modules: bool = True,
+    rankdir: str = "LR",
+    show_tensors: str = "all",
+    legend: bool = True,
+    heat_range: Optional[Tuple[float, float]] = None,
+    title: Optional[str] = None,
+):
+    """Draw the computation graph that produced root as a ``graphviz.Digraph`` (no ``dot`` program needed).
+
+    Args:
+        root: the output tensor, or a sequence of outputs drawn in one picture.
+        params: names for leaf tensors: an nn.Module (its ``named_parameters()``; its ``named_modules()``
+            also name the clusters), a dict name -> Tensor, or an iterable of (name, Tensor). Any tensor may
+            be named this way, e.g. ``{"x": x, "w": w}``. When given, only the listed leaves that require
+            grad are drawn as parameters; without it, every leaf that requires grad is.
+        show_shapes: show shape and dtype on tensor nodes.
+        show_values: show min / mean / max of each tensor's values.
+        show_grads: show the norm of each tensor's ``.grad`` and colour tensor nodes by log10 of it.
+        cluster_modules: group the ops recorded inside each module call (``node.scope``) into a labelled
+            cluster, nested as the calls were.
+        rankdir: Graphviz layout direction: "LR" (left to right), "TB", "RL" or "BT".
+        show_tensors: "all" draws a node per tensor; "leaves" draws only leaves and outputs and puts each
+            intermediate's shape and gradient on the op that made it (half the nodes, for big graphs).
+        legend: add a legend cluster explaining the node kinds and the heat scale.
+        heat_range: (lo, hi) in log10 units for the colour scale, e.g. to compare two drawings; by default
+            the smallest and largest nonzero gradient norm of this graph.
+        title: a caption for the picture.
+
+    Returns:
+        A ``graphviz.Digraph``; ``.source`` is the DOT text, ``save_graph`` renders it.
+
+    Raises:
+        GraphFreedError: if backward already freed this graph (use ``backward(retain_graph=True)``).
+        TypeError: if root or params hold something other than tensors.
+        ValueError: for an unknown show_tensors or rankdir.
+    """
+    graphviz = _graphviz()
+    if show_tensors not in ("all", "leaves"):
+        raise ValueError(f"show_tensors must be 'all' or 'leaves', got {show_tensors!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
+    roots = _as_roots(root)
+    names = _leaf_names(params)
+    modnames = _module_names(params) if cluster_modules else {}
+    try:
+        tensors = list(iter_graph(roots, everything=True))
+    except GraphFreedError as e:
+        raise GraphFreedError(
+            f"draw_graph: {e.args[0].split(';')[0]}, so it cannot be drawn; draw before backward(), or call "
+            "backward(retain_graph=True) to keep the graph for drawing"
+        ) from e
+    g = _Drawing(tensors, roots, names, modnames, params is not None, show_shapes, show_values, show_grads,
+                 cluster_modules, show_tensors == "all", heat_range)
+    del tensors, roots, names, modnames
+    body = g.body(legend)
+    graph_attr = {"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica",
+                  "fontsize": "11", "newrank": "true"}
+    if title:
+        graph_attr.update(label=_quote_free(title), labelloc="t", fontsize="14")
+    dot = graphviz.Digraph(
+        "autograd_mini",
+        graph_attr=graph_attr,
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "margin": "0.08,0.04", "height": "0.3"},
+        edge_attr={"color": "#4a5568", "arrowsize": "0.6"},
+    )
+    dot.body.extend(body)
+    return dot
+
+
+_FORMATS = ("svg", "png", "pdf", "dot", "gv")
+
+
+def save_graph(root, path: Union[str, os.PathLike], format: Optional[str] = None, **kw) -> str:
+    """Draw root's graph and write it to path, as SVG, PNG or PDF (or DOT source), by the file's extension.
+
+    Rendering needs the Graphviz program ``dot``. Without it, the DOT source is written next to path (same
+    name, extension ``.dot``) with a warning saying how to install Graphviz; render it later with
+    ``dot -Tsvg file.dot -o file.svg``. Files are written atomically (a temporary file, then a rename).
+
+    Args:
+        root: a tensor, a sequence of tensors, or a Digraph made by ``draw_graph``.
+        path: the file to write.
+        format: "svg", "png", "pdf" or "dot"; by default taken from path's extension.
+        **kw: keyword arguments of ``draw_graph`` (params, show_values, title, ...).
+
+    Returns:
+        The path actually written (the ``.dot`` fallback's path when ``dot`` is missing).
+
+    Raises:
+        ValueError: if the format is missing or not one of svg, png, pdf, dot.
+    """
+    path = os.fspath(path)
+    fmt = (format or os.path.splitext(path)[1].lstrip(".")).lower()
+    if fmt not in _FORMATS:
+        raise ValueError(
+            f"save_graph: cannot tell the format of {path!r} (got {fmt or 'no extension'!r}); "
+            "use a .svg, .png, .pdf or .dot file name, or pass format='svg'"
+        )
+    if isinstance(root, Tensor) or not hasattr(root, "pipe"):
+        dot = draw_graph(root, **kw)
+    elif kw:
+        raise TypeError(f"save_graph: options {sorted(kw)} apply when drawing a tensor, not an existing Digraph")
+    else:
+        dot = root
+    if fmt in ("dot", "gv"):
+        _atomic_write(path, dot.source.encode("utf-8"))
+        return path
+    if shutil.which("dot") is None:
+        dot_path = os.path.splitext(path)[0] + ".dot"
+        _atomic_write(dot_path, dot.source.encode("utf-8"))
+        warnings.warn(
+            f"the Graphviz program 'dot' was not found, so {path} was not rendered; wrote the DOT source to "
+            f"{dot_path} instead. Install Graphviz (apt-get install graphviz, brew install graphviz or conda "
+            f"install graphviz), then run: dot -T{fmt} {dot_path} -o {path}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return dot_path
+    _atomic_write(path, dot.pipe(format=fmt))
+    return path
+
+
+# ----- the drawing -----------------------------------------------------------------------------------------
+
+
+class _Drawing:
+    """Turns one walk of the graph into DOT lines. Holds tensors only while ``draw_graph`` runs."""
+
+    def __init__(self, tensors, roots, names, modnames, have_params, show_shapes, show_values, show_grads,
+                 cluster_modules, all_tensors, heat_range):
+        n = len(tensors)
+        index = {id(t): i for i, t in enumerate(tensors)}
+        root_ids = {id(r) for r in roots}
+        cat = [None] * n
+        for i, t in enumerate(tensors):
+            if id(t) in root_ids:
+                cat[i] = OUTPUT
+            elif t.grad_fn is not None:
+                cat[i] = INTER
+            elif t.requires_grad and (not have_params or id(t) in names):
+                cat[i] = PARAM
+            elif t.data.size == 1 and not t.requires_grad and id(t) not in names:
+                cat[i] = CONST  # NOTE: folded into its consumers' labels, e.g. Mul(·, 0.5), not drawn as a node
+            else:
+                cat[i] = INPUT
+        visible = [c != CONST and (all_tensors or c != INTER) for c in cat]
+
+        norms: List[Optional[float]] = [None] * n
+        if show_grads:
+            for i, t in enumerate(tensors):
+                if t.grad is not None and cat[i] != CONST:
+                    norms[i] = _norm(t.grad.data)
+        logs = [math.log10(v) for v in norms if v is not None and 0 < v < math.inf]
+        self.heat = any(v is not None for v in norms)
+        if heat_range is not None:
+            lo, hi = float(heat_range[0]), float(heat_range[1])
+        else:
+            lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
+        self.lo, self.hi = lo, hi
+        self.has_zero = any(v == 0 for v in norms)
+        self.has_nonfinite = any(v is not None and not math.isfinite(v) for v in norms)
+
+        # one pass over the ops: labels, edges, scopes
+        self.top: List[str] = []  # node lines outside every cluster
+        self.edges: List[str] = []
+        self.members: Dict[int, List[str]] = {}  # cluster number -> node lines
+        self.clusters: List[Tuple[int, Optional[int], str]] = []  # (number, parent number, label)
+        cluster_of: Dict[int, int] = {}  # id(scope) -> cluster number
+        scopes = []  # kept only during __init__, to label repeated calls of one owner
+        param_scope: Dict[int, Optional[tuple]] = {}  # id(param) -> common scope path of its consumers
+        node_cluster = [None] * n  # cluster number of tensor i (and of the op that made it)
+
+        for i, t in enumerate(tensors):
+            node = t.grad_fn
+            if node is None:
+                continue
+            scope = node.scope if cluster_modules else None
+            if scope is not None:
+                cid = cluster_of.get(id(scope))
+                if cid is None:
+                    for s in scope.path():
+                        if id(s) not in cluster_of:
+                            parent = cluster_of[id(s.parent)] if s.parent is not None else None
+                            cluster_of[id(s)] = len(scopes)
+                            self.clusters.append((len(scopes), parent, ""))
+                            scopes.append(s)
+                    cid = cluster_of[id(scope)]
+                node_cluster[i] = cid
+            path = scope.path() if scope is not None else ()
+            args = []
+            for p in node.inputs:
+                j = index[id(p)]
+                if cat[j] == CONST:
+                    args.append(_fmt_value(p.data))
+                    continue
+                args.append("·")
+                src = f"t{j}" if visible[j] else f"op{j}"
+                self.edges.append(f"\t{src} -> op{i}\n")
+                if cat[j] == PARAM and cluster_modules:
+                    prev = param_scope.get(id(p))
+                    param_scope[id(p)] = path if prev is None else _common_prefix(prev, path)
+            label = node.name
+            if CONST in (cat[index[id(p)]] for p in node.inputs):
+                label += "(" + ", ".join(args) + ")"
+            attrs = _fmt_attrs(node)
+            if attrs:
+                label += "\n" + attrs
+            style = _OP_STYLE
+            if not visible[i]:
+                extra, style = self._tensor_lines_and_fill(t, norms[i], show_shapes, show_values, style, op=True)
+                label += extra
+            self._add(node_cluster[i], f"\top{i} [label={_q(label)} {style}]\n")
+            if visible[i]:
+                self.edges.append(f"\top{i} -> t{i}\n")
+
+        for sid, path in param_scope.items():
+            if path:
+                node_cluster[index[sid]] = cluster_of[id(path[-1])]
+
+        for i, t in enumerate(tensors):
+            if not visible[i]:
+                continue
+            c = cat[i]
+            first = names.get(id(t)) or ("" if c == INTER else c if c != PARAM else "param")
+            lines = [first] if first else []
+            extra, style = self._tensor_lines_and_fill(t, norms[i], show_shapes, show_values, c, op=False)
+            label = "\n".join(lines) + extra if lines else extra.lstrip("\n")
+            self._add(node_cluster[i], f"\tt{i} [label={_q(label)} {style}]\n")
+
+        self._label_clusters(scopes, modnames)
+        self.categories = [k for k in (INPUT, PARAM, INTER, OUTPUT) if k in cat and
+                           (all_tensors or k != INTER)]
+
+    def _add(self, cluster: Optional[int], line: str) -> None:
+        if cluster is None:
+            self.top.append(line)
+        else:
+            self.members.setdefault(cluster, []).append(line)
+
+    def _tensor_lines_and_fill(self, t, norm, show_shapes, show_values, kind, op):
+        """Label lines (each starting with a newline) and node attributes for tensor t."""
+        out = ""
+        if show_shapes:
+            out += "\n" + _fmt_shape(t.data)
+        if show_values:
+            out += "\n" + _fmt_summary(t.data)
+        if norm is not None:
+            out += "\n|grad| = " + _fmt_norm(norm)
+        if op:
+            base, fill = kind, None
+        else:
+            base, fill = _TENSOR_STYLE[kind]
+        if norm is not None:
+            if not math.isfinite(norm):
+                rgb = (255, 0, 255)
+            elif norm == 0:
+                rgb = _heat_rgb(0.0)
+            else:
+                span = self.hi - self.lo
+                rgb = _heat_rgb((math.log10(norm) - self.lo) / span if span > 0 else 0.5)
+            fill = _hex(rgb)
+            base += f' fontcolor="{_text_on(rgb)}"'
+        elif self.heat and not op:
+            fill = _NO_GRAD_FILL
+        if fill is not None:
+            base = base.replace('fillcolor="#edf2f7" ', "") + f' fillcolor="{fill}"'
+        return out, base
+
+    def _label_clusters(self, scopes, modnames) -> None:
+        labels = [_owner_label(s.owner, modnames) for s in scopes]
+        calls: Dict[int, List[int]] = {}
+        for k, s in enumerate(scopes):
+            calls.setdefault(id(s.owner), []).append(k)
+        for ks in calls.values():
+            if len(ks) > 1:
+                # NOTE: the walk meets the last call first, so numbering backwards gives the calls' order
+                for n_call, k in enumerate(reversed(ks), start=1):
+                    labels[k] += f" #{n_call}"
+        self.clusters = [(c, parent, labels[c]) for c, parent, _ in self.clusters]
+
+    def body(self, legend: bool) -> List[str]:
+        out = list(self.top)
+        children: Dict[Optional[int], List[int]] = {}
+        for c, parent, _ in self.clusters:
+            children.setdefault(parent, []).append(c)
+        labels = {c: label for c, _, label in self.clusters}
+        stack = [(c, 1, False) for c in reversed(children.get(None, []))]
+        while stack:  # NOTE: iterative, like every walk in autograd_mini
+            c, depth, closing = stack.pop()
+            pad = "\t" * depth
+            if closing:
+                out.append(pad + "}\n")
+                continue
+            fill = _CLUSTER_FILLS[(depth - 1) % len(_CLUSTER_FILLS)]
+            out.append(f"{pad}subgraph cluster_{c} {{\n")
+            out.append(f'{pad}\tlabel={_q(labels[c])} labeljust=l style="rounded,filled" fillcolor="{fill}" '
+                       f'color="#9aa5b1" fontname="Helvetica-Bold" fontsize=11\n')
+            out.extend(pad + line for line in self.members.get(c, ()))
+            stack.append((c, depth, True))
+            stack.extend((ch, depth + 1, False) for ch in reversed(children.get(c, [])))
+        out.extend(self.edges)
+        if legend:
+            out.extend(self._legend())
+        return out
+
+    def _legend(self) -> List[str]:
+        lines = ["\tsubgraph cluster_legend {\n",
+                 '\t\tlabel=legend labeljust=l style="rounded" color="#cbd5e0" fontsize=10\n']
+        words = {INPUT: "input", PARAM: "parameter", INTER: "intermediate", OUTPUT: "output"}
+        for k in self.categories:
+            attrs, fill = _TENSOR_STYLE[k]
+            lines.append(f'\t\tlegend_{k} [label="{words[k]}" {attrs} fillcolor="{fill}" fontsize=9]\n')
+        lines.append(f'\t\tlegend_op [label="op" {_OP_STYLE.replace("fontsize=10", "fontsize=9")}]\n')
+        ids = [f"legend_{k}" for k in self.categories] + ["legend_op"]
+        if self.heat:
+            lines.append(f"\t\tlegend_heat [label=<{self._heat_table()}> shape=plaintext margin=0]\n")
+            ids.append("legend_heat")
+        # NOTE: invisible edges lay the samples out in one row along rankdir instead of a tall column
+        lines.append("\t\t" + " -> ".join(ids) + " [style=invis]\n")
+        lines.append("\t}\n")
+        return lines
+
+    def _heat_table(self) -> str:
+        steps = 9
+        cells = "".join(
+            f'<td bgcolor="{_hex(_heat_rgb(k / (steps - 1)))}" width="12" height="10"></td>' for k in range(steps)
+        )
+        lo = f"{10 ** self.lo:.2g}"
+        hi = f"{10 ** self.hi:.2g}" if self.hi > self.lo else ""
+        rows = [
+            f'<tr><td colspan="{steps}"><font point-size="9">|grad| (log scale)</font></td></tr>',
+            f"<tr>{cells}</tr>",
+            f'<tr><td colspan="{steps // 2}" align="left"><font point-size="9">{lo}</font></td>'
+            f'<td colspan="{steps - steps // 2}" align="right"><font point-size="9">{hi}</font></td></tr>',
+        ]
+        notes = []
+        if self.has_zero:
+            notes.append("darkest blue: |grad| = 0")
+        if self.has_nonfinite:
+            notes.append('<font color="#ff00ff">magenta: nan/inf</font>')
+        notes.append("white: no gradient kept")
+        rows.extend(f'<tr><td colspan="{steps}"><font point-size="8">{n}</font></td></tr>' for n in notes)
+        return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{"".join(rows)}</table>'
+
+
+# ----- helpers ---------------------------------------------------------------------------------------------
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError as e:
+        raise ImportError(
+            "autograd_mini.viz needs the graphviz Python package: pip install graphviz "
+            "(to render pictures you also need the Graphviz program: apt-get install graphviz / brew install graphviz)"
+        ) from e
+    return graphviz
+
+
+def _as_roots(root) -> List[Tensor]:
+    roots = [root] if isinstance(root, Tensor) else list(root)
+    for r in roots:
+        if not isinstance(r, Tensor):
+            raise TypeError(f"expected a Tensor or a sequence of Tensors to draw, got {type(r).__name__}")
+    return roots
+
+
+def _leaf_names(params) -> Dict[int, str]:
+    """id(tensor) -> name, from a module, a dict name -> Tensor, or (name, Tensor) pairs."""
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters"):
+        items: Iterable = params.named_parameters()
+    elif hasattr(params, "items"):
+        items = params.items()
+    else:
+        items = params
+    out = {}
+    for item in items:
+        try:
+            name, t = item
+        except (TypeError, ValueError):
+            raise TypeError(
+                "params must be an nn.Module, a dict name -> Tensor or an iterable of (name, Tensor) pairs; "
+                f"got an item {item!r}"
+            ) from None
+        if not isinstance(t, Tensor):
+            raise TypeError(f"params[{name!r}] is a {type(t).__name__}, not a Tensor")
+        out.setdefault(id(t), str(name))
+    return out
+
+
+def _module_names(params) -> Dict[int, str]:
+    """id(module) -> dotted name ('' for the root), when params is a module."""
+    if params is None or not hasattr(params, "named_parameters"):
+        return {}
+    named_modules = getattr(params, "named_modules", None)
+    if callable(named_modules):
+        return {id(m): name for name, m in named_modules()}
+    # NOTE: without named_modules(), recover the modules that own parameters from the parameters' dotted names
+    out = {id(params): ""}
+    for pname, _ in params.named_parameters():
+        obj, parts = params, pname.split(".")[:-1]
+        for k, part in enumerate(parts):
+            child = getattr(obj, part, None)
+            if child is None and part.isdigit():
+                try:
+                    child = obj[int(part)]
+                except (TypeError, IndexError, KeyError):
+                    child = None
+            if child is None:
+                break
+            obj = child
+            out.setdefault(id(obj), ".".join(parts[: k + 1]))
+    return out
+
+
+def _owner_label(owner, modnames) -> str:
+    if isinstance(owner, str):
+        return owner
+    cls = type(owner).__name__
+    name = modnames.get(id(owner))
+    return f"{name} ({cls})" if name else cls
+
+
+def _common_prefix(a: tuple, b: tuple) -> tuple:
+    k = 0
+    for x, y in zip(a, b):
+        if x is not y:
+            break
+        k += 1
+    return a[:k]
+
+
+def _norm(a: np.ndarray) -> float:
+    # NOTE: in float64: squaring a vanishing float32 gradient (1e-25) would underflow to 0
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64).ravel()))
+
+
+def _fmt_norm(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def _fmt_shape(a: np.ndarray) -> str:
+    return f"{_shape_str(a.shape)} {a.dtype}"
+
+
+def _shape_str(shape: tuple) -> str:
+    return "scalar" if not shape else str(tuple(shape))
+
+
+def _fmt_summary(a: np.ndarray) -> str:
+    if a.size == 0:
+        return "empty"
+    if a.size == 1:
+        return "= " + _fmt_value(a)
+    if a.dtype.kind == "b":
+        return f"{int(a.sum())} of {a.size} true"
+    return f"min {a.min():.3g} | mean {a.mean():.3g} | max {a.max():.3g}"
+
+
+def _fmt_value(a: np.ndarray) -> str:
+    v = a.item() if isinstance(a, np.ndarray) else a
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope"})
+
+
+def _fmt_attrs(node) -> str:
+    """The op's attributes set in forward (axis, keepdims, index, lo/hi, ...) as one short line."""
+    parts = []
+    for k, v in vars(node).items():
+        if k in _NODE_FIELDS or k.startswith("_") or v is None or v is False:
+            continue
+        if v is True:
+            parts.append(k)
+        elif k == "index":
+            parts.append(_fmt_index(v))
+        elif isinstance(v, np.ndarray):
+            parts.append(f"{k}: {'mask' if v.dtype.kind == 'b' else v.dtype} {_shape_str(v.shape)}")
+        else:
+            if isinstance(v, tuple) and len(v) == 1:
+                v = v[0]
+            parts.append(f"{k}={_fmt_value(v)}")
+    text = ", ".join(parts)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _fmt_index(index) -> str:
+    items = index if type(index) is tuple else (index,)
+    parts = []
+    for i in items:
+        if isinstance(i, slice):
+            s = ("" if i.start is None else str(i.start)) + ":" + ("" if i.stop is None else str(i.stop))
+            parts.append(s + ("" if i.step is None else f":{i.step}"))
+        elif i is None:
+            parts.append("None")
+        elif i is Ellipsis:
+            parts.append("...")
+        elif isinstance(i, (np.ndarray, list)):
+            a = np.asarray(i)
+            parts.append(str(a.tolist()) if a.size <= 4 else f"<{a.dtype} {_shape_str(a.shape)}>")
+        else:
+            parts.append(str(i))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _q(s: str) -> str:
+    """A DOT double-quoted string; newlines become centred line breaks."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _quote_free(s: str) -> str:
+    """A string for graphviz's own attribute quoting (which adds the quotes itself)."""
+    return s.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
