@@ -70,6 +70,20 @@ def _heat_rgb(t: float) -> Tuple[int, int, int]:
     return _HEAT_STOPS[-1][1]
 
 
+_HEAT_LEVELS = 240  # NOTE: a multiple of 6, so every stop (k/6) is hit exactly
+_heat_cache: Dict[int, Tuple[Tuple[int, int, int], str, str]] = {}
+
+
+def _heat_entry(t: float) -> Tuple[Tuple[int, int, int], str, str]:
+    """(rgb, fill, text colour) at t, quantized to _HEAT_LEVELS steps and cached (big graphs repeat colours)."""
+    k = 0 if t <= 0 else _HEAT_LEVELS if t >= 1 else round(t * _HEAT_LEVELS)
+    entry = _heat_cache.get(k)
+    if entry is None:
+        rgb = _heat_rgb(k / _HEAT_LEVELS)
+        entry = _heat_cache[k] = (rgb, _hex(rgb), _text_on(rgb))
+    return entry
+
+
 def _hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(rgb)
 
@@ -364,14 +378,12 @@ class _Drawing:
             base, fill = _TENSOR_STYLE[kind]
         if norm is not None:
             if not math.isfinite(norm):
-                rgb = (255, 0, 255)
-            elif norm == 0:
-                rgb = _heat_rgb(0.0)
+                fill, text = _NONFINITE_FILL, "#000000"
             else:
                 span = self.hi - self.lo
-                rgb = _heat_rgb((math.log10(norm) - self.lo) / span if span > 0 else 0.5)
-            fill = _hex(rgb)
-            base += f' fontcolor="{_text_on(rgb)}"'
+                t = 0.0 if norm == 0 else (math.log10(norm) - self.lo) / span if span > 0 else 0.5
+                _, fill, text = _heat_entry(t)
+            base += f' fontcolor="{text}"'
         elif self.heat and not op:
             fill = _NO_GRAD_FILL
         if fill is not None:
@@ -553,8 +565,15 @@ def _fmt_norm(v: float) -> str:
     return f"{v:.3g}"
 
 
+_dtype_names: Dict[np.dtype, str] = {}
+
+
 def _fmt_shape(a: np.ndarray) -> str:
-    return f"{_shape_str(a.shape)} {a.dtype}"
+    dt = a.dtype
+    name = _dtype_names.get(dt)
+    if name is None:
+        name = _dtype_names[dt] = str(dt)  # NOTE: str(dtype) is slow enough to show up on 5,000-node graphs
+    return f"{_shape_str(a.shape)} {name}"
 
 
 def _shape_str(shape: tuple) -> str:
