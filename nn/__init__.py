@@ -10,14 +10,14 @@ from .layers import (
     Linear, LogSoftmax, LSTMCell, MaxPool2d, MSELoss, NLLLoss, ReLU, RNNCell, Sigmoid, Softmax, Tanh,
 )
 from .module import (
-    Module, ModuleList, Parameter, Sequential, StateDictError, module_path_names, module_stack,
+    Module, ModuleList, Parameter, Sequential, StateDictError, functional_call, module_path_names, module_stack,
     register_forward_call_hook,
 )
 from .serialization import CheckpointError, load, save
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "Parameter", "StateDictError", "module_stack", "module_path_names",
-    "register_forward_call_hook",
+    "register_forward_call_hook", "functional_call",
     "Linear", "Identity", "Flatten", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout",
     "BatchNorm1d", "Conv2d", "MaxPool2d", "RNNCell", "LSTMCell",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",

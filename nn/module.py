@@ -18,12 +18,12 @@ from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
 import numpy as np
 
 from autograd_mini import function as _function
-from autograd_mini.errors import AutogradError
+from autograd_mini.errors import AutogradError, ShapeError
 from autograd_mini.tensor import Tensor, _to_array, get_default_dtype
 
 __all__ = [
     "Parameter", "Module", "ModuleList", "Sequential", "StateDictError",
-    "module_stack", "current_module_path", "module_path_names", "register_forward_call_hook",
+    "module_stack", "current_module_path", "module_path_names", "register_forward_call_hook", "functional_call",
 ]
 
 
@@ -170,8 +170,9 @@ class Module:
                     f"cannot assign {type(value).__name__} '{name}' before Module.__init__() ran; "
                     "call super().__init__() first in your __init__"
                 )
-            self._unregister(name)
-            (params if isinstance(value, Parameter) else d["_modules"])[name] = value
+            registry = params if isinstance(value, Parameter) else d["_modules"]
+            self._unregister(name, keep=registry)
+            registry[name] = value
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
@@ -198,17 +199,19 @@ class Module:
         else:
             object.__delattr__(self, name)
 
-    def _unregister(self, name: str) -> None:
+    def _unregister(self, name: str, keep=None) -> None:
+        """Remove name from the registries other than ``keep`` (re-assigning keeps the registration order)."""
         d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
-            d[registry].pop(name, None)
+            if d[registry] is not keep:
+                d[registry].pop(name, None)
 
     def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
         """Register ``param`` (a Parameter, or None for an empty slot) under ``name``."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter('{name}') expects a Parameter or None, got {type(param).__name__}")
         self._check_name(name)
-        self._unregister(name)
+        self._unregister(name, keep=self.__dict__["_parameters"])
         self.__dict__["_parameters"][name] = param
         self.__dict__[name] = param
 
@@ -217,7 +220,7 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module('{name}') expects a Module or None, got {type(module).__name__}")
         self._check_name(name)
-        self._unregister(name)
+        self._unregister(name, keep=self.__dict__["_modules"])
         self.__dict__["_modules"][name] = module
         self.__dict__[name] = module
 
@@ -230,7 +233,7 @@ class Module:
         """
         self._check_name(name)
         value = _as_buffer(value, name)
-        self._unregister(name)
+        self._unregister(name, keep=self.__dict__["_buffers"])
         self.__dict__["_buffers"][name] = value
         self.__dict__[name] = value
 
@@ -478,6 +481,43 @@ def _as_buffer(value, name: str) -> Optional[Tensor]:
 def _indent(text: str, n: int) -> str:
     first, *rest = text.split("\n")
     return "\n".join([first] + [" " * n + line for line in rest])
+
+
+def functional_call(module: Module, tensors: Dict[str, Tensor], *args, **kwargs):
+    """Call ``module(*args, **kwargs)`` with some parameters or buffers replaced by the given Tensors.
+
+    Like ``torch.func.functional_call``: the module computes with ``tensors[name]`` (dotted names as in
+    ``named_parameters``) instead of its own values, so gradients flow to those Tensors; e.g. to gradcheck a
+    layer with respect to its parameters. The module's own parameters are restored afterwards, even on error.
+
+    Raises:
+        KeyError: for a name that is not a parameter or buffer of the module.
+        ShapeError: if a replacement's shape differs from the value it replaces.
+    """
+    slots = []
+    for name, value in tensors.items():
+        owner_name, _, leaf = name.rpartition(".")
+        owner = module
+        for part in owner_name.split(".") if owner_name else ():
+            owner = owner._modules.get(part) if isinstance(owner, Module) else None
+        registry = None
+        if isinstance(owner, Module):
+            registry = next((r for r in (owner._parameters, owner._buffers) if r.get(leaf) is not None), None)
+        if registry is None:
+            raise KeyError(f"functional_call: {name!r} is not a parameter or buffer of {type(module).__name__}")
+        if tuple(value.shape) != registry[leaf].shape:
+            raise ShapeError(f"functional_call: {name!r} has shape {registry[leaf].shape}, got {tuple(value.shape)}")
+        slots.append((owner, registry, leaf, value))
+    saved = [(owner, registry, leaf, registry[leaf]) for owner, registry, leaf, _ in slots]
+    try:
+        for owner, registry, leaf, value in slots:
+            registry[leaf] = value
+            owner.__dict__[leaf] = value
+        return module(*args, **kwargs)
+    finally:
+        for owner, registry, leaf, old in reversed(saved):
+            registry[leaf] = old
+            owner.__dict__[leaf] = old
 
 
 # ----- containers ----------------------------------------------------------------------------------------

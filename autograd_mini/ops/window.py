@@ -43,8 +43,9 @@ class Unfold(Function):
         sh, sw = stride
         ctx.kernel_size, ctx.stride, ctx.image_size = kernel_size, stride, x.shape[2:]
         windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
-        # NOTE: one copy into the matmul-friendly layout; sliding_window_view itself copies nothing
-        return np.ascontiguousarray(windows.transpose(0, 2, 3, 1, 4, 5))
+        # NOTE: one copy into the matmul-friendly layout (sliding_window_view itself copies nothing); always a
+        # copy, so the result is writable and never aliases x (ascontiguousarray would skip it for 1x1 kernels)
+        return windows.transpose(0, 2, 3, 1, 4, 5).copy()
 
     @staticmethod
     def backward(ctx, gy):

@@ -40,7 +40,10 @@ class Conv2d(Module):
         self.padding = NF._pair(padding, "padding", "Conv2d", 0)
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.empty((self.out_channels, self.in_channels) + self.kernel_size, dtype=dtype))
-        self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
+        if bias:
+            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self, rng=None) -> None:

@@ -32,7 +32,10 @@ class Linear(Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
-        self.bias = Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self, rng=None) -> None:

@@ -26,8 +26,8 @@ class _CellBase(Module):
         dtype = dtype or get_default_dtype()
         self.weight_ih = Parameter(np.empty((g, self.input_size), dtype=dtype))
         self.weight_hh = Parameter(np.empty((g, self.hidden_size), dtype=dtype))
-        self.bias_ih = Parameter(np.empty(g, dtype=dtype)) if bias else None
-        self.bias_hh = Parameter(np.empty(g, dtype=dtype)) if bias else None
+        for name in ("bias_ih", "bias_hh"):
+            self.register_parameter(name, Parameter(np.empty(g, dtype=dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self, rng=None) -> None:
