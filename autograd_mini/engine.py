@@ -14,16 +14,6 @@ from .errors import NoGradError, ShapeError
 from .tensor import Tensor, _make
 
 
-def _parents(t: Tensor, everything: bool):
-    node = t.grad_fn
-    if node is None:
-        return ()
-    inputs = node.parents()
-    if everything:
-        return inputs
-    return [x for x in inputs if x.requires_grad]
-
-
 def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator[Tensor]:
     """Yield every tensor reachable from roots, each one after all the tensors that consume it.
 
@@ -34,40 +24,41 @@ def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator
     Raises:
         GraphFreedError: if the walk reaches a node whose graph an earlier backward freed.
     """
-    roots = list(roots)
-    pending: Dict[int, int] = {}
-    seen = set()
+    roots = list({id(r): r for r in roots}.values())
+    root_ids = {id(r) for r in roots}
+    pending: Dict[int, int] = {}  # id(tensor) -> number of its consumers not yet yielded
     stack = list(roots)
     while stack:
-        t = stack.pop()
-        key = id(t)
-        if key in seen:
+        node = stack.pop().grad_fn
+        if node is None:
             continue
-        seen.add(key)
-        for p in _parents(t, everything):
-            pk = id(p)
-            pending[pk] = pending.get(pk, 0) + 1
-            if pk not in seen:
-                stack.append(p)
-    ready = []
-    queued = set()
-    for r in roots:
-        if id(r) not in pending and id(r) not in queued:
-            queued.add(id(r))
-            ready.append(r)
-    del seen, queued
+        inputs = node.inputs
+        if inputs is None:
+            node.parents()  # raises GraphFreedError with the explanation
+        for p in inputs:
+            if everything or p.requires_grad:
+                k = id(p)
+                if k in pending:
+                    pending[k] += 1
+                else:
+                    pending[k] = 1
+                    if k not in root_ids:
+                        stack.append(p)
+    ready = [r for r in roots if id(r) not in pending]
     while ready:
         t = ready.pop()
-        parents = _parents(t, everything)  # NOTE: read before yielding; the caller may release t's node
+        node = t.grad_fn
+        inputs = () if node is None else node.inputs  # NOTE: read before yielding; the caller may free the node
         yield t
-        for p in parents:
-            pk = id(p)
-            left = pending[pk] - 1
-            if left:
-                pending[pk] = left
-            else:
-                del pending[pk]
-                ready.append(p)
+        for p in inputs:
+            if everything or p.requires_grad:
+                k = id(p)
+                left = pending[k] - 1
+                if left:
+                    pending[k] = left
+                else:
+                    del pending[k]
+                    ready.append(p)
 
 
 def _seed(root: Tensor, gradient) -> Tensor:
@@ -107,18 +98,19 @@ def _run_backward(
     retain_graph, each node releases its saved inputs right after its backward ran.
     """
     grads: Dict[int, Tensor] = {}
-    owned = set()  # ids whose gradient array was allocated here, so it can be added to in place
+    # NOTE: ids whose gradient array was allocated here, so it may be added to in place. A stale id left after
+    # its tensor was processed cannot collide: every tensor still to be processed is alive, so has another id.
+    owned = set()
     for r, s in zip(roots, seeds):
         _accumulate(grads, owned, id(r), s, create_graph)
     result: Dict[int, Tuple[Tensor, Tensor]] = {}
-    sum_to, astype = F.sum_to, F.astype
+    sum_to, astype, add = F.sum_to, F.astype, np.add
     with grad_mode.set_grad_enabled(create_graph):
         for t in iter_graph(roots):
             key = id(t)
             gy = grads.pop(key, None)
             if gy is None:
                 continue  # no gradient reached t (every rule on the way returned None)
-            owned.discard(key)
             node = t.grad_fn
             if wanted is not None:
                 if key in wanted:
@@ -126,7 +118,7 @@ def _run_backward(
             elif node is None:
                 result[key] = (t, gy)
                 continue
-            elif t._retains_grad:
+            if t._retains_grad:
                 t.grad = gy if t.grad is None else t.grad + gy
             if node is None:
                 continue
@@ -139,11 +131,22 @@ def _run_backward(
                 xd, gd = x.data, gx.data
                 if gd.shape != xd.shape:
                     gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
-                if gd.dtype != xd.dtype:
+                if gd.dtype is not xd.dtype:
                     gx = astype(gx, xd.dtype)
-                _accumulate(grads, owned, id(x), gx, create_graph)
+                k = id(x)
+                prev = grads.get(k)
+                if prev is None:
+                    grads[k] = gx
+                elif create_graph:
+                    grads[k] = prev + gx
+                elif k in owned:
+                    add(prev.data, gx.data, out=prev.data)
+                else:
+                    total = prev.data + gx.data
+                    grads[k] = _make(total if type(total) is np.ndarray else np.asarray(total))
+                    owned.add(k)
             if not retain_graph:
-                node.release()
+                node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
     return result
 
 

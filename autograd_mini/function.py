@@ -20,6 +20,9 @@ from . import grad_mode
 from .errors import GraphFreedError, IndexingError, ShapeError
 from .tensor import _make
 
+_new = object.__new__
+_ndarray = np.ndarray
+
 
 class Scope:
     """One entry of the scope path stamped on new graph nodes (e.g. one call of an nn.Module).
@@ -62,19 +65,16 @@ class Function:
     """A node of the computation graph: one application of a primitive op.
 
     Attributes:
-        inputs: tuple of the input Tensors (None once the graph is freed).
+        inputs: tuple of the input Tensors (None once backward has freed the graph).
         needs_input_grad: tuple of bools, one per input.
+        scope: the innermost open Scope when the node was recorded (e.g. an nn.Module call), or None.
         name: display name, the class name (e.g. ``"Mul"``).
     """
 
+    __slots__ = ("inputs", "needs_input_grad", "__dict__", "__weakref__")
     save_output = False  # NOTE: set True in ops whose derivative uses the output (exp, tanh, ...)
-
-    def __init__(self):
-        self.inputs = None
-        self.needs_input_grad = None
-        self._output = None
-        self._freed = False
-        self.scope = None
+    _output = None
+    scope = None
 
     @property
     def name(self) -> str:
@@ -95,34 +95,47 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run forward on the inputs' arrays and record the node if any input requires grad."""
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
+        # NOTE: arity is unrolled (no comprehensions): this is the hottest path of the library.
+        n = len(inputs)
         try:
-            y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
+            if n == 2:
+                a, b = inputs
+                y = cls.forward(ctx, a.data, b.data, **attrs)
+            elif n == 1:
+                a = inputs[0]
+                y = cls.forward(ctx, a.data, **attrs)
+            else:
+                y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
         except (ValueError, IndexError) as e:
             raise _input_error(cls.__name__, inputs, e) from e
-        if type(y) is not np.ndarray:
+        if type(y) is not _ndarray:
             y = np.asarray(y)  # NOTE: numpy returns scalars for 0-d results; Tensor.data is always an ndarray
-        out = _make(y)
         if grad_mode.enabled:
-            needs = tuple([t.requires_grad for t in inputs])
+            if n == 2:
+                needs = (a.requires_grad, b.requires_grad)
+            elif n == 1:
+                needs = (a.requires_grad,)
+            else:
+                needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 ctx.inputs = inputs
                 ctx.needs_input_grad = needs
-                ctx._freed = False
-                ctx._output = weakref.ref(out) if cls.save_output else None
-                ctx.scope = _scope
-                out.requires_grad = True
-                out.grad_fn = ctx
-        return out
+                out = _make(y, True, ctx)
+                if cls.save_output:
+                    ctx._output = weakref.ref(out)
+                if _scope is not None:
+                    ctx.scope = _scope
+                return out
+        return _make(y)
 
     def release(self) -> None:
         """Drop the saved inputs so their memory can go; a later backward through here raises."""
         self.inputs = None
-        self._freed = True
 
     def parents(self):
         """The input tensors that take part in backward; raises if the graph was freed."""
-        if self._freed:
+        if self.inputs is None:
             raise GraphFreedError(
                 f"the graph through {self.name} was freed by an earlier backward(); "
                 "call backward(retain_graph=True) the first time to backpropagate through it twice"

@@ -19,12 +19,27 @@ Axis = Union[None, int, Sequence[int]]
 # ----- argument handling -------------------------------------------------------------------------------
 
 
+_scalar_cache: dict = {}
+
+
 def _lift(value, like: Optional[Tensor] = None) -> Tensor:
     """Wrap a non-Tensor operand as a constant; a Python number takes the float dtype of the other operand."""
     if isinstance(value, np.ndarray):
         return _make(value)
-    if like is not None and isinstance(value, (int, float)) and like.data.dtype.kind == "f":
-        return _make(np.array(value, dtype=like.data.dtype))
+    if like is not None and isinstance(value, (int, float)):
+        dtype = like.data.dtype
+        if dtype.kind == "f":
+            # NOTE: constants like the 0.9 in `x * 0.9` are cached (read-only, never part of a gradient) because
+            # building a 0-d array costs as much as the multiplication itself. Zeros are not cached (-0.0 == 0.0).
+            key = (value, dtype)
+            t = _scalar_cache.get(key)
+            if t is None:
+                arr = np.array(value, dtype=dtype)
+                if not value or len(_scalar_cache) > 1024:
+                    return _make(arr)
+                arr.flags.writeable = False
+                t = _scalar_cache[key] = _make(arr)
+            return t
     return _make(_to_array(value))
 
 
@@ -61,32 +76,37 @@ def _axes(axis: Axis, ndim: int, op: str):
 
 def add(a, b) -> Tensor:
     """a + b with numpy broadcasting."""
-    a, b = _pair(a, b)
-    return ops.Add.apply(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
+    return Add.apply(a, b)
 
 
 def sub(a, b) -> Tensor:
     """a - b with numpy broadcasting."""
-    a, b = _pair(a, b)
-    return ops.Sub.apply(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
+    return Sub.apply(a, b)
 
 
 def mul(a, b) -> Tensor:
     """a * b with numpy broadcasting."""
-    a, b = _pair(a, b)
-    return ops.Mul.apply(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
+    return Mul.apply(a, b)
 
 
 def div(a, b) -> Tensor:
     """a / b with numpy broadcasting."""
-    a, b = _pair(a, b)
-    return ops.Div.apply(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
+    return Div.apply(a, b)
 
 
 def pow(a, b) -> Tensor:
     """a ** b with numpy broadcasting; either side may be a Tensor or a number."""
-    a, b = _pair(a, b)
-    return ops.Pow.apply(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
+    return Pow.apply(a, b)
 
 
 def neg(x) -> Tensor:
@@ -476,6 +496,7 @@ def _default():
 
 
 from . import ops  # noqa: E402  (ops imports this module for the Tensor-level functions its rules use)
+from .ops import Add, Sub, Mul, Div, Pow  # noqa: E402
 
 
 # ----- convolution windows -----

@@ -54,13 +54,13 @@ def _check_grad_dtype(dtype, what="requires_grad=True") -> None:
         )
 
 
-def _make(data: np.ndarray) -> "Tensor":
+def _make(data: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":
     """Fast internal constructor: wraps an ndarray without any checks (used for every op result)."""
     t = _new(Tensor)
     t.data = data
-    t.requires_grad = False
+    t.requires_grad = requires_grad
     t.grad = None
-    t.grad_fn = None
+    t.grad_fn = grad_fn
     t._retains_grad = False
     return t
 
