@@ -1,0 +1,277 @@
+"""nn.save / nn.load: bit-exact round trips, exact paths, rejection of bad files (truncated, random bytes,
+pickled objects, tampered, foreign), and atomicity when a save fails midway."""
+import io
+import os
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays, array_shapes
+
+import autograd_mini as am
+import nn
+
+
+def model():
+    am.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2, bias=False))
+
+
+def assert_same(a, b):
+    assert list(a) == list(b)
+    for k in a:
+        assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and np.array_equal(a[k], b[k]), k
+
+
+# ----- round trips ---------------------------------------------------------------------------------------------
+
+
+def test_module_round_trip_is_bit_exact(tmp_path):
+    m = model()
+    m(am.Tensor(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)))  # move running stats
+    path = tmp_path / "model.npz"
+    nn.save(m, path)
+    loaded = nn.load(path)
+    assert_same(loaded, m.state_dict())
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2, bias=False))
+    fresh.load_state_dict(loaded)
+    assert_same(fresh.state_dict(), m.state_dict())
+
+
+dtypes = st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int64, np.uint16, np.bool_, ">f8"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    entries=st.dictionaries(
+        st.text(st.characters(codec="ascii", categories=["L", "N", "P"]), min_size=1, max_size=12).filter(
+            lambda s: not s.startswith("__autograd_mini")
+        ),
+        dtypes.flatmap(lambda dt: arrays(dt, array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))),
+        max_size=4,
+    )
+)
+def test_any_numeric_mapping_round_trips(tmp_path_factory, entries):
+    path = tmp_path_factory.mktemp("ckpt") / "state"
+    nn.save(entries, path)
+    assert_same(nn.load(path), entries)
+
+
+def test_writes_exactly_the_given_path(tmp_path):
+    path = tmp_path / "weights.ckpt"
+    nn.save({"a": np.arange(3)}, path)
+    assert os.listdir(tmp_path) == ["weights.ckpt"]
+    nn.save({"a": np.arange(3)}, str(tmp_path / "noext"))
+    assert sorted(os.listdir(tmp_path)) == ["noext", "weights.ckpt"]
+    # a plain .npz archive, readable without pickle by numpy itself
+    with np.load(path, allow_pickle=False) as z:
+        assert np.array_equal(z["a"], np.arange(3)) and "__autograd_mini__" in z.files
+
+
+def test_keys_that_clash_with_savez_parameters(tmp_path):
+    state = {"file": np.ones(2), "allow_pickle": np.zeros(1), "a.b/c": np.arange(2)}
+    nn.save(state, tmp_path / "x.npz")
+    assert_same(nn.load(tmp_path / "x.npz"), state)
+
+
+def test_accepts_tensors_and_overwrites(tmp_path):
+    path = tmp_path / "t.npz"
+    nn.save({"w": am.Tensor(np.ones(2, dtype=np.float32))}, path)
+    nn.save({"w": np.zeros(3)}, path)
+    assert_same(nn.load(path), {"w": np.zeros(3)})
+
+
+def test_refuses_object_arrays_and_reserved_keys(tmp_path):
+    path = tmp_path / "x.npz"
+    with pytest.raises(nn.CheckpointError, match="'bad'.*objects"):
+        nn.save({"bad": np.array([{"a": 1}], dtype=object)}, path)
+    with pytest.raises(nn.CheckpointError, match="reserved"):
+        nn.save({"__autograd_mini__": np.ones(1)}, path)
+    with pytest.raises(TypeError):
+        nn.save([np.ones(1)], path)
+    assert not path.exists() and os.listdir(tmp_path) == []
+
+
+# ----- bad files ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(tmp_path):
+    path = tmp_path / "good.npz"
+    nn.save(model(), path)
+    return path
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.load(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.3, 0.9, 0.999])
+def test_truncated_file(saved, keep):
+    data = saved.read_bytes()
+    saved.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(nn.CheckpointError, match="good.npz"):
+        nn.load(saved)
+
+
+def test_random_bytes(tmp_path):
+    path = tmp_path / "noise.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(1000))
+    with pytest.raises(nn.CheckpointError, match="noise.npz"):
+        nn.load(path)
+
+
+def test_pickle_file_is_not_unpickled(tmp_path, monkeypatch):
+    import pickle
+
+    path = tmp_path / "evil.npz"
+    path.write_bytes(pickle.dumps({"weight": np.ones(2)}))
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
+    monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled"))
+    with pytest.raises(nn.CheckpointError, match="evil.npz"):
+        nn.load(path)
+
+
+def test_npz_with_a_pickled_object_array_is_rejected_without_unpickling(tmp_path, monkeypatch):
+    import pickle
+
+    path = tmp_path / "objects.npz"
+    np.savez(path, weight=np.ones(2), payload=np.array([{"x": 1}, None], dtype=object))  # np.savez pickles these
+    monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("unpickled"))
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
+    with pytest.raises(nn.CheckpointError, match="objects.npz.*payload.*pickled"):
+        nn.load(path)
+
+
+def test_npy_and_foreign_npz(tmp_path):
+    npy = tmp_path / "plain.npy"
+    np.save(npy, np.ones(3))
+    with pytest.raises(nn.CheckpointError, match="plain.npy"):
+        nn.load(npy)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, w=np.ones(3))
+    with pytest.raises(nn.CheckpointError, match="foreign.npz.*not an autograd_mini checkpoint"):
+        nn.load(foreign)
+
+
+def _member_offset(path, name):
+    """Byte offset of a member's data within the archive."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(name)
+    raw = path.read_bytes()
+    header_len = 30 + int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little") + \
+        int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little")
+    return info.header_offset + header_len
+
+
+def test_flipped_byte_in_array_data_is_detected(saved):
+    raw = bytearray(saved.read_bytes())
+    pos = _member_offset(saved, "0.weight.npy") + 128 + 5  # inside the array bytes, after the .npy header
+    raw[pos] ^= 0x01
+    saved.write_bytes(bytes(raw))
+    with pytest.raises(nn.CheckpointError, match="good.npz"):
+        nn.load(saved)
+
+
+def test_every_single_byte_flip_is_rejected_or_harmless(tmp_path):
+    path = tmp_path / "small.npz"
+    nn.save({"w": np.arange(4, dtype=np.float32)}, path)
+    original = path.read_bytes()
+    for pos in range(0, len(original), 7):
+        raw = bytearray(original)
+        raw[pos] ^= 0x10
+        path.write_bytes(bytes(raw))
+        try:
+            loaded = nn.load(path)
+        except nn.CheckpointError:
+            continue
+        # a flip that survived can only be in bytes that do not carry data (e.g. zip timestamps)
+        assert_same(loaded, {"w": np.arange(4, dtype=np.float32)})
+
+
+def test_consistently_rewritten_content_fails_the_checksum(saved, tmp_path):
+    """Content changed and the zip re-written with valid CRCs: only the checksum can notice."""
+    with zipfile.ZipFile(saved) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.full((4, 3), 9.0, dtype=np.float32))
+    members["0.weight.npy"] = buf.getvalue()
+    with zipfile.ZipFile(saved, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    with pytest.raises(nn.CheckpointError, match="good.npz.*checksum"):
+        nn.load(saved)
+
+
+def test_header_declaring_a_huge_shape_is_rejected(saved):
+    with zipfile.ZipFile(saved) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    old = b"(4,), }" + b" " * 9
+    new = b"(" + b"9" * 10 + b",), }"  # the same length, so the header stays well formed: 40 GB of float32
+    assert len(old) == len(new) and old in members["0.bias.npy"]
+    members["0.bias.npy"] = members["0.bias.npy"].replace(old, new, 1)
+    with zipfile.ZipFile(saved, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    with pytest.raises(nn.CheckpointError, match="good.npz.*declares shape \\(9999999999,\\)"):
+        nn.load(saved)
+
+
+def test_wrong_shapes_and_missing_keys_reach_load_state_dict(tmp_path):
+    path = tmp_path / "other.npz"
+    nn.save({"0.weight": np.zeros((5, 3)), "0.bias": np.zeros(4)}, path)
+    m = model()
+    before = m.state_dict()
+    with pytest.raises(nn.StateDictError) as info:
+        m.load_state_dict(nn.load(path))
+    assert "'0.weight': shape mismatch" in str(info.value) and "missing key(s)" in str(info.value)
+    assert_same(m.state_dict(), before)
+
+
+# ----- atomicity ---------------------------------------------------------------------------------------------------
+
+
+def test_failure_midway_keeps_the_previous_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    m = model()
+    nn.save(m, path)
+    before = path.read_bytes()
+    real_write = np.lib.format.write_array
+    calls = []
+
+    def crash_on_second_array(fp, array, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            fp.write(b"partial garbage")
+            raise OSError("disk full (simulated)")
+        return real_write(fp, array, *args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", crash_on_second_array)
+    with pytest.raises(OSError, match="simulated"):
+        nn.save({k: v + 1 for k, v in m.state_dict().items()}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]
+    monkeypatch.undo()
+    assert_same(nn.load(path), m.state_dict())
+
+
+def test_failure_before_replace_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    nn.save({"a": np.ones(2)}, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        nn.save({"a": np.zeros(2)}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_file_mode_is_kept_on_overwrite(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.save({"a": np.ones(1)}, path)
+    os.chmod(path, 0o640)
+    nn.save({"a": np.ones(1)}, path)
+    assert os.stat(path).st_mode & 0o777 == 0o640
