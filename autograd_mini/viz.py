@@ -43,7 +43,10 @@ _TENSOR_STYLE = {
     INTER: ('shape=ellipse style=filled color="#718096"', "#ffffff"),
     OUTPUT: ('shape=ellipse style=filled color="#276749" penwidth=2 peripheries=2', "#c6f6d5"),
 }
-_OP_STYLE = 'shape=box style="rounded,filled" color="#a0aec0" fillcolor="#edf2f7" fontsize=10'
+_OP_STYLE = 'shape=box style="rounded,filled" color="#a0aec0" fontsize=10'
+_OP_FILL = "#edf2f7"
+_MODULE_STYLE = 'shape=box style="rounded,filled,bold" color="#2d3748" penwidth=1.5'
+_MODULE_FILL = "#e2e8f0"
 _NO_GRAD_FILL = "#ffffff"  # NOTE: tensors without a gradient when others have one: neutral, off the heat scale
 _NONFINITE_FILL = "#ff00ff"  # NOTE: a nan/inf gradient is an error to see at once, so it gets no scale colour
 _CLUSTER_FILLS = ("#f4f7fb", "#e9eff7", "#dfe8f3")
@@ -125,6 +128,7 @@ def draw_graph(
     show_values: bool = False,
     show_grads: bool = True,
     cluster_modules: bool = True,
+    collapse_modules: bool = False,
     rankdir: str = "LR",
     show_tensors: str = "all",
     legend: bool = True,
@@ -137,13 +141,17 @@ def draw_graph(
         root: the output tensor, or a sequence of outputs drawn in one picture.
         params: names for leaf tensors: an nn.Module (its ``named_parameters()``; its ``named_modules()``
             also name the clusters), a dict name -> Tensor, or an iterable of (name, Tensor). Any tensor may
-            be named this way, e.g. ``{"x": x, "w": w}``. When given, only the listed leaves that require
-            grad are drawn as parameters; without it, every leaf that requires grad is.
+            be named this way, intermediates too, e.g. ``{"x": x, "w": w, "z": z}``. Leaves that require grad
+            are drawn as parameters, except that with a module only its own parameters are (a leaf outside
+            it, e.g. an input given requires_grad for a saliency map, is drawn as an input).
         show_shapes: show shape and dtype on tensor nodes.
         show_values: show min / mean / max of each tensor's values.
         show_grads: show the norm of each tensor's ``.grad`` and colour tensor nodes by log10 of it.
         cluster_modules: group the ops recorded inside each module call (``node.scope``) into a labelled
             cluster, nested as the calls were.
+        collapse_modules: draw each call of an innermost module (one that calls no other module, e.g. a
+            Linear or a Sigmoid) as a single node showing its output's shape and gradient, instead of a
+            cluster of ops; parameters used only inside it are drawn beside it. Needs cluster_modules.
         rankdir: Graphviz layout direction: "LR" (left to right), "TB", "RL" or "BT".
         show_tensors: "all" draws a node per tensor; "leaves" draws only leaves and outputs and puts each
             intermediate's shape and gradient on the op that made it (half the nodes, for big graphs).
@@ -175,10 +183,10 @@ def draw_graph(
             f"draw_graph: {e.args[0].split(';')[0]}, so it cannot be drawn; draw before backward(), or call "
             "backward(retain_graph=True) to keep the graph for drawing"
         ) from e
-    g = _Drawing(tensors, roots, names, modnames, params is not None, show_shapes, show_values, show_grads,
-                 cluster_modules, show_tensors == "all", heat_range)
+    g = _Drawing(tensors, roots, names, modnames, hasattr(params, "named_parameters"), show_shapes, show_values, show_grads,
+                 cluster_modules, collapse_modules, show_tensors == "all", heat_range)
     del tensors, roots, names, modnames
-    body = g.body(legend)
+    body = g.body(legend, rankdir)
     graph_attr = {"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica",
                   "fontsize": "11", "newrank": "true"}
     if title:
@@ -252,8 +260,8 @@ def save_graph(root, path: Union[str, os.PathLike], format: Optional[str] = None
 class _Drawing:
     """Turns one walk of the graph into DOT lines. Holds tensors only while ``draw_graph`` runs."""
 
-    def __init__(self, tensors, roots, names, modnames, have_params, show_shapes, show_values, show_grads,
-                 cluster_modules, all_tensors, heat_range):
+    def __init__(self, tensors, roots, names, modnames, params_is_module, show_shapes, show_values, show_grads,
+                 cluster_modules, collapse, all_tensors, heat_range):
         n = len(tensors)
         index = {id(t): i for i, t in enumerate(tensors)}
         root_ids = {id(r) for r in roots}
@@ -263,13 +271,12 @@ class _Drawing:
                 cat[i] = OUTPUT
             elif t.grad_fn is not None:
                 cat[i] = INTER
-            elif t.requires_grad and (not have_params or id(t) in names):
+            elif t.requires_grad and (not params_is_module or id(t) in names):
                 cat[i] = PARAM
             elif t.data.size == 1 and not t.requires_grad and id(t) not in names:
                 cat[i] = CONST  # NOTE: folded into its consumers' labels, e.g. Mul(·, 0.5), not drawn as a node
             else:
                 cat[i] = INPUT
-        visible = [c != CONST and (all_tensors or c != INTER) for c in cat]
 
         norms: List[Optional[float]] = [None] * n
         if show_grads:
@@ -286,33 +293,71 @@ class _Drawing:
         self.has_zero = any(v == 0 for v in norms)
         self.has_nonfinite = any(v is not None and not math.isfinite(v) for v in norms)
 
-        # one pass over the ops: labels, edges, scopes
-        self.top: List[str] = []  # node lines outside every cluster
-        self.edges: List[str] = []
-        self.members: Dict[int, List[str]] = {}  # cluster number -> node lines
-        self.clusters: List[Tuple[int, Optional[int], str]] = []  # (number, parent number, label)
+        # pass 1: a cluster per scope (module call), numbered in walk order, and where each parameter goes
         cluster_of: Dict[int, int] = {}  # id(scope) -> cluster number
-        scopes = []  # kept only during __init__, to label repeated calls of one owner
-        param_scope: Dict[int, Optional[tuple]] = {}  # id(param) -> common scope path of its consumers
-        node_cluster = [None] * n  # cluster number of tensor i (and of the op that made it)
-
+        scopes: list = []  # cluster number -> Scope (kept only during __init__)
+        parent: List[Optional[int]] = []  # cluster number -> parent cluster number
+        op_cluster: List[Optional[int]] = [None] * n  # cluster of the op that made tensor i
+        param_path: Dict[int, tuple] = {}  # parameter index -> common scope path of the ops using it
         for i, t in enumerate(tensors):
             node = t.grad_fn
             if node is None:
                 continue
             scope = node.scope if cluster_modules else None
+            path = ()
             if scope is not None:
-                cid = cluster_of.get(id(scope))
-                if cid is None:
-                    for s in scope.path():
+                path = scope.path()
+                if id(scope) not in cluster_of:
+                    for s in path:
                         if id(s) not in cluster_of:
-                            parent = cluster_of[id(s.parent)] if s.parent is not None else None
                             cluster_of[id(s)] = len(scopes)
-                            self.clusters.append((len(scopes), parent, ""))
+                            parent.append(cluster_of[id(s.parent)] if s.parent is not None else None)
                             scopes.append(s)
-                    cid = cluster_of[id(scope)]
-                node_cluster[i] = cid
-            path = scope.path() if scope is not None else ()
+                op_cluster[i] = cluster_of[id(scope)]
+            for p in node.inputs:
+                j = index[id(p)]
+                if cat[j] == PARAM and cluster_modules:
+                    prev = param_path.get(j)
+                    param_path[j] = path if prev is None else _common_prefix(prev, path)
+        inner = {c for c in parent if c is not None}
+        collapsed = [collapse and c not in inner for c in range(len(scopes))]
+        # cluster each drawn tensor node goes in; an output made inside a collapsed module goes beside it
+        node_cluster = [parent[c] if c is not None and collapsed[c] else c for c in op_cluster]
+        for j, path in param_path.items():
+            if path:
+                c = cluster_of[id(path[-1])]
+                node_cluster[j] = parent[c] if collapsed[c] else c  # NOTE: beside a collapsed module, not in it
+        del cluster_of, param_path
+
+        def hidden_in(i):  # the collapsed module that tensor i disappears into, or None
+            c = op_cluster[i]
+            return c if c is not None and collapsed[c] and cat[i] != OUTPUT else None
+
+        visible = [c != CONST and (all_tensors or c != INTER) and hidden_in(i) is None for i, c in enumerate(cat)]
+
+        def ref(j):
+            c = hidden_in(j)
+            return f"m{c}" if c is not None else f"t{j}" if visible[j] else f"op{j}"
+
+        # pass 2: op nodes and edges
+        self.top: List[str] = []  # node lines outside every cluster
+        self.edges: List[str] = []
+        self.members: Dict[int, List[str]] = {}  # cluster number -> node lines
+        module_outputs: Dict[int, List[int]] = {}  # collapsed cluster -> its tensors used outside it
+        output_set = set()
+        seen_edges = set()
+        for i, t in enumerate(tensors):
+            node = t.grad_fn
+            if node is None:
+                continue
+            c = op_cluster[i]
+            if c is not None and collapsed[c]:
+                dst = f"m{c}"
+                if cat[i] == OUTPUT:
+                    module_outputs.setdefault(c, []).append(i)
+                    self.edges.append(f"\t{dst} -> t{i}\n")
+            else:
+                dst = f"op{i}"
             args = []
             for p in node.inputs:
                 j = index[id(p)]
@@ -320,42 +365,57 @@ class _Drawing:
                     args.append(_fmt_value(p.data))
                     continue
                 args.append("·")
-                src = f"t{j}" if visible[j] else f"op{j}"
-                self.edges.append(f"\t{src} -> op{i}\n")
-                if cat[j] == PARAM and cluster_modules:
-                    prev = param_scope.get(id(p))
-                    param_scope[id(p)] = path if prev is None else _common_prefix(prev, path)
+                src = ref(j)
+                h = hidden_in(j)
+                if h is not None and h != op_cluster[i] and j not in output_set:
+                    output_set.add(j)
+                    module_outputs.setdefault(h, []).append(j)
+                if dst[0] == "m" or src[0] == "m":
+                    if src == dst or (src, dst) in seen_edges:
+                        continue  # NOTE: a collapsed module gets one edge per neighbour, none inside it
+                    seen_edges.add((src, dst))
+                self.edges.append(f"\t{src} -> {dst}\n")
+            if dst[0] == "m":
+                continue
             label = node.name
             if CONST in (cat[index[id(p)]] for p in node.inputs):
                 label += "(" + ", ".join(args) + ")"
             attrs = _fmt_attrs(node)
             if attrs:
                 label += "\n" + attrs
-            style = _OP_STYLE
-            if not visible[i]:
-                extra, style = self._tensor_lines_and_fill(t, norms[i], show_shapes, show_values, style, op=True)
-                label += extra
-            self._add(node_cluster[i], f"\top{i} [label={_q(label)} {style}]\n")
+            colour = f'fillcolor="{_OP_FILL}"'
+            if not visible[i]:  # NOTE: the op stands for its hidden output tensor, so it shows that tensor
+                label += self._text(t, norms[i], show_shapes, show_values)
+                colour = self._colour(norms[i], _OP_FILL, None)
+            self._add(c, f"\top{i} [label={_q(label)} {_OP_STYLE} {colour}]\n")
             if visible[i]:
                 self.edges.append(f"\top{i} -> t{i}\n")
 
-        for sid, path in param_scope.items():
-            if path:
-                node_cluster[index[sid]] = cluster_of[id(path[-1])]
-
+        # pass 3: tensor nodes, then one node per collapsed module call
         for i, t in enumerate(tensors):
             if not visible[i]:
                 continue
             c = cat[i]
             first = names.get(id(t)) or ("" if c == INTER else c if c != PARAM else "param")
-            lines = [first] if first else []
-            extra, style = self._tensor_lines_and_fill(t, norms[i], show_shapes, show_values, c, op=False)
-            label = "\n".join(lines) + extra if lines else extra.lstrip("\n")
-            self._add(node_cluster[i], f"\tt{i} [label={_q(label)} {style}]\n")
+            extra = self._text(t, norms[i], show_shapes, show_values)
+            label = first + extra if first else extra.lstrip("\n")
+            style, fill = _TENSOR_STYLE[c]
+            colour = self._colour(norms[i], fill, _NO_GRAD_FILL)
+            self._add(node_cluster[i], f"\tt{i} [label={_q(label)} {style} {colour}]\n")
 
-        self._label_clusters(scopes, modnames)
-        self.categories = [k for k in (INPUT, PARAM, INTER, OUTPUT) if k in cat and
-                           (all_tensors or k != INTER)]
+        labels = _cluster_labels(scopes, modnames)
+        for c, outs in module_outputs.items():
+            label = labels[c]
+            for i in outs[:3]:
+                label += self._text(tensors[i], norms[i], show_shapes, show_values)
+            if len(outs) > 3:
+                label += f"\n(+{len(outs) - 3} more outputs)"
+            # NOTE: coloured by its first output in walk order, i.e. the one the module made last
+            colour = self._colour(norms[outs[0]], _MODULE_FILL, _NO_GRAD_FILL)
+            self._add(parent[c], f"\tm{c} [label={_q(label)} {_MODULE_STYLE} {colour}]\n")
+        self.clusters = [(c, parent[c], labels[c]) for c in range(len(scopes)) if not collapsed[c]]
+        self.categories = [k for k in (INPUT, PARAM, INTER, OUTPUT) if k in cat and (all_tensors or k != INTER)]
+        self.has_modules = bool(module_outputs)
 
     def _add(self, cluster: Optional[int], line: str) -> None:
         if cluster is None:
@@ -363,8 +423,8 @@ class _Drawing:
         else:
             self.members.setdefault(cluster, []).append(line)
 
-    def _tensor_lines_and_fill(self, t, norm, show_shapes, show_values, kind, op):
-        """Label lines (each starting with a newline) and node attributes for tensor t."""
+    def _text(self, t, norm, show_shapes, show_values) -> str:
+        """Label lines for tensor t, each starting with a newline: shape and dtype, values, gradient norm."""
         out = ""
         if show_shapes:
             out += "\n" + _fmt_shape(t.data)
@@ -372,37 +432,23 @@ class _Drawing:
             out += "\n" + _fmt_summary(t.data)
         if norm is not None:
             out += "\n|grad| = " + _fmt_norm(norm)
-        if op:
-            base, fill = kind, None
-        else:
-            base, fill = _TENSOR_STYLE[kind]
+        return out
+
+    def _colour(self, norm, fill: str, no_grad_fill: Optional[str]) -> str:
+        """fillcolor (and fontcolor) attributes: the heat colour of norm, else no_grad_fill if the drawing shows
+        gradients, else fill."""
         if norm is not None:
             if not math.isfinite(norm):
-                fill, text = _NONFINITE_FILL, "#000000"
-            else:
-                span = self.hi - self.lo
-                t = 0.0 if norm == 0 else (math.log10(norm) - self.lo) / span if span > 0 else 0.5
-                _, fill, text = _heat_entry(t)
-            base += f' fontcolor="{text}"'
-        elif self.heat and not op:
-            fill = _NO_GRAD_FILL
-        if fill is not None:
-            base = base.replace('fillcolor="#edf2f7" ', "") + f' fillcolor="{fill}"'
-        return out, base
+                return f'fillcolor="{_NONFINITE_FILL}"'
+            span = self.hi - self.lo
+            t = 0.0 if norm == 0 else (math.log10(norm) - self.lo) / span if span > 0 else 0.5
+            _, heat, text = _heat_entry(t)
+            return f'fillcolor="{heat}" fontcolor="{text}"'
+        if self.heat and no_grad_fill is not None:
+            return f'fillcolor="{no_grad_fill}"'
+        return f'fillcolor="{fill}"'
 
-    def _label_clusters(self, scopes, modnames) -> None:
-        labels = [_owner_label(s.owner, modnames) for s in scopes]
-        calls: Dict[int, List[int]] = {}
-        for k, s in enumerate(scopes):
-            calls.setdefault(id(s.owner), []).append(k)
-        for ks in calls.values():
-            if len(ks) > 1:
-                # NOTE: the walk meets the last call first, so numbering backwards gives the calls' order
-                for n_call, k in enumerate(reversed(ks), start=1):
-                    labels[k] += f" #{n_call}"
-        self.clusters = [(c, parent, labels[c]) for c, parent, _ in self.clusters]
-
-    def body(self, legend: bool) -> List[str]:
+    def body(self, legend: bool, rankdir: str) -> List[str]:
         out = list(self.top)
         children: Dict[Optional[int], List[int]] = {}
         for c, parent, _ in self.clusters:
@@ -424,23 +470,30 @@ class _Drawing:
             stack.extend((ch, depth + 1, False) for ch in reversed(children.get(c, [])))
         out.extend(self.edges)
         if legend:
-            out.extend(self._legend())
+            out.extend(self._legend(rankdir))
         return out
 
-    def _legend(self) -> List[str]:
+    def _legend(self, rankdir: str) -> List[str]:
         lines = ["\tsubgraph cluster_legend {\n",
                  '\t\tlabel=legend labeljust=l style="rounded" color="#cbd5e0" fontsize=10\n']
         words = {INPUT: "input", PARAM: "parameter", INTER: "intermediate", OUTPUT: "output"}
         for k in self.categories:
             attrs, fill = _TENSOR_STYLE[k]
             lines.append(f'\t\tlegend_{k} [label="{words[k]}" {attrs} fillcolor="{fill}" fontsize=9]\n')
-        lines.append(f'\t\tlegend_op [label="op" {_OP_STYLE.replace("fontsize=10", "fontsize=9")}]\n')
+        lines.append(f'\t\tlegend_op [label="op" {_OP_STYLE.replace("fontsize=10", "fontsize=9")} '
+                     f'fillcolor="{_OP_FILL}"]\n')
         ids = [f"legend_{k}" for k in self.categories] + ["legend_op"]
+        if self.has_modules:
+            lines.append(f'\t\tlegend_module [label="module call" {_MODULE_STYLE} fillcolor="{_MODULE_FILL}" '
+                         'fontsize=9]\n')
+            ids.append("legend_module")
         if self.heat:
             lines.append(f"\t\tlegend_heat [label=<{self._heat_table()}> shape=plaintext margin=0]\n")
             ids.append("legend_heat")
-        # NOTE: invisible edges lay the samples out in one row along rankdir instead of a tall column
+        # NOTE: one row in this order, not a tall column: invisible edges, and for TB/BT also one rank
         lines.append("\t\t" + " -> ".join(ids) + " [style=invis]\n")
+        if rankdir in ("TB", "BT"):
+            lines.append("\t\t{rank=same " + " ".join(ids) + "}\n")
         lines.append("\t}\n")
         return lines
 
@@ -537,6 +590,20 @@ def _module_names(params) -> Dict[int, str]:
             obj = child
             out.setdefault(id(obj), ".".join(parts[: k + 1]))
     return out
+
+
+def _cluster_labels(scopes, modnames) -> List[str]:
+    """A label per scope: the module's dotted name and class; repeated calls of one owner are numbered."""
+    labels = [_owner_label(s.owner, modnames) for s in scopes]
+    calls: Dict[int, List[int]] = {}
+    for k, s in enumerate(scopes):
+        calls.setdefault(id(s.owner), []).append(k)
+    for ks in calls.values():
+        if len(ks) > 1:
+            # NOTE: the walk meets the last call first, so numbering backwards gives the calls' order
+            for n_call, k in enumerate(reversed(ks), start=1):
+                labels[k] += f" #{n_call}"
+    return labels
 
 
 def _owner_label(owner, modnames) -> str:

@@ -205,6 +205,13 @@ def test_bad_arguments():
         viz.draw_graph(a, rankdir="XY")
 
 
+def test_intermediates_can_be_named_too():
+    x = Tensor(np.ones(2), requires_grad=True)
+    h = x.exp()
+    texts = labels(viz.draw_graph(h.sum(), params={"h": h}, legend=False))
+    assert "h\n(2,) float64" in texts and "param\n(2,) float64" in texts
+
+
 def test_names_from_pairs_and_quotes_are_escaped():
     x = Tensor(np.ones(2), requires_grad=True)
     nodes, _ = parse(viz.draw_graph(x.exp(), params=[('my "x"\\', x)], legend=False))
@@ -368,6 +375,39 @@ def test_module_calls_become_nested_labelled_clusters():
 
 
 @needs_nn
+def test_collapse_modules_draws_one_node_per_layer_call():
+    model = mlp()
+    x = Tensor(np.ones((5, 3)))
+    loss = (model(x) ** 2).mean()
+    dot = viz.draw_graph(loss, params=model, collapse_modules=True, legend=False)
+    nodes, edges = parse(dot)
+    node = {label.split("\n")[0]: nid for nid, (label, _) in nodes.items()}
+    assert nodes[node["0 (Lin)"]][0] == "0 (Lin)\n(5, 4) float64"
+    assert nodes[node["1 (Sig)"]][0] == "1 (Sig)\n(5, 4) float64"
+    assert nodes[node["2 (Lin)"]][0] == "2 (Lin)\n(5, 2) float64"
+    assert len(nodes) == 14  # 3 layer calls + 4 parameters + input, Pow, Sum, Mul, 2 intermediates, output
+    assert len(edges) == 13
+    m0, m1, m2 = node["0 (Lin)"], node["1 (Sig)"], node["2 (Lin)"]
+    for src in ("input", "0.weight", "0.bias"):
+        assert edges.count((node[src], m0)) == 1  # one edge per neighbour, however many ops use it inside
+    assert (m0, m1) in edges and (m1, m2) in edges and (node["2.weight"], m2) in edges
+    assert (m2, node["Pow(·, 2)"]) in edges
+    got = clusters(dot)
+    assert [label for label, _, _ in got] == ["Sequential"]
+    assert sorted(nodes[i][0].split("\n")[0] for i in got[0][2]) == [
+        "0 (Lin)", "0.bias", "0.weight", "1 (Sig)", "2 (Lin)", "2.bias", "2.weight"]
+    model.zero_grad()
+    out = model(x)
+    viz.retain_grads(out)
+    out.backward(gradient=np.ones((5, 2)), retain_graph=True)
+    nodes, edges = parse(viz.draw_graph(out, params=model, collapse_modules=True))
+    m2 = next(nid for nid, (label, _) in nodes.items() if label.startswith("2 (Lin)"))
+    assert (m2, "t0") in edges and nodes["t0"][0].startswith("output")  # the output is made inside a module
+    assert "|grad| = " in nodes[m2][0] and 'fontcolor=' in nodes[m2][1]
+    assert "legend_module" in viz.draw_graph(out, params=model, collapse_modules=True).source
+
+
+@needs_nn
 def test_clusters_without_names_use_class_names_and_calls_are_numbered():
     cell = Lin(2, 2)
     h = Tensor(np.ones((1, 2)))
@@ -468,6 +508,6 @@ def test_graph_tour_quick_writes_its_pictures(tmp_path):
     assert res.returncode == 0, res.stderr
     written = sorted(p.name for p in tmp_path.iterdir())
     ext = ".svg" if HAVE_DOT else ".dot"
-    for stem in ("neuron", "mlp", "deep_sigmoid", "deep_relu"):
+    for stem in ("neuron", "mlp", "deep_sigmoid_vs_relu"):
         assert stem + ext in written
     assert "layer" in res.stdout
