@@ -715,11 +715,15 @@ def _quote_free(s: str) -> str:
 
 
 def _atomic_write(path: str, data: bytes) -> None:
+    """Write data to a temporary file beside path, then rename it over path (readers never see half a file)."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # NOTE: mkstemp makes the file private (0600); give it the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -16,7 +16,7 @@
 
 Pictures are SVG (and PNG unless --quick). Without the Graphviz program `dot`, the DOT sources are written
 instead (install it with apt-get install graphviz / brew install graphviz). --docs also writes the README
-picture, docs/mlp_graph.svg and docs/mlp_graph.png. Runs in a few seconds.
+pictures: docs/mlp_graph.svg, docs/mlp_graph.png and docs/vanishing_gradients.svg. Runs in a few seconds.
 """
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="Draw the computation graphs of the autograd_mini graph tour.")
     ap.add_argument("--out", default=os.path.join("out", "graph_tour"), help="output folder (default: %(default)s)")
     ap.add_argument("--quick", action="store_true", help="SVG only (no PNG)")
-    ap.add_argument("--docs", action="store_true", help="also write docs/mlp_graph.svg and docs/mlp_graph.png")
+    ap.add_argument("--docs", action="store_true", help="also write the README pictures into docs/")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     formats = ["svg"] if args.quick else ["svg", "png"]
@@ -120,7 +120,7 @@ def main(argv=None):
          title="one sigmoid neuron: z = w.x + b, a = sigma(z), cost C = (a - y)^2 / 2")
 
     loss, model = mlp()
-    mlp_kw = dict(params=model, title="MLP 4-8-3 (sigmoid), MSE loss, after backward")
+    mlp_kw = dict(params=model, rankdir="TB", title="MLP 4-8-3 (sigmoid), MSE loss, after backward")
     save(loss, "mlp", **mlp_kw)
     if args.docs:
         docs = os.path.join(ROOT, "docs")
@@ -132,8 +132,12 @@ def main(argv=None):
     relu_loss, relu_model, relu_layers = deep(nn.ReLU)
     both = nn.Module()  # NOTE: a container only to name the two models' parameters and layer calls
     both.sigmoid_net, both.relu_net = sig_model, relu_model
-    save([sig_loss, relu_loss], "deep_sigmoid_vs_relu", params=both, collapse_modules=True, rankdir="TB",
-         title="10 layers after backward: sigmoid (gradients vanish towards the input) vs ReLU")
+    deep_kw = dict(params=both, collapse_modules=True, rankdir="TB",
+                   title="10 layers after backward: sigmoid (gradients vanish towards the input) vs ReLU")
+    save([sig_loss, relu_loss], "deep_sigmoid_vs_relu", **deep_kw)
+    if args.docs:
+        print("wrote", viz.save_graph([sig_loss, relu_loss], os.path.join(ROOT, "docs", "vanishing_gradients.svg"),
+                                      **deep_kw))
 
     print("\n|grad| of each layer's weight (layer 1 is next to the input)")
     print(f"{'layer':>5}  {'sigmoid':>10}  {'relu':>10}")

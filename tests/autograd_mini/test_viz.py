@@ -460,6 +460,9 @@ def test_save_dot_source_and_bad_extension(tmp_path):
     a, names = neuron()
     out = viz.save_graph(a, tmp_path / "g.dot", params=names)
     assert open(out).read() == viz.draw_graph(a, params=names).source
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(out).st_mode & 0o777 == 0o666 & ~umask  # the usual mode, not the temporary file's 0600
     with pytest.raises(ValueError, match=".svg, .png, .pdf or .dot"):
         viz.save_graph(a, tmp_path / "g.txt")
     with pytest.raises(ValueError, match="no extension"):
