@@ -500,7 +500,7 @@ from .ops import Add, Sub, Mul, Div, Pow  # noqa: E402
 
 
 # ----- convolution windows -----
-# Primitives in ops/window.py. Layout of unfolded windows: (N, C, H, W) -> (N, OH, OW, C, kh, kw).
+# Primitives in ops/window.py. Layout of unfolded windows: (N, C, H, W) -> (N, OH, OW, kh, kw, C).
 
 
 def _int_pair(value, name: str, op: str, minimum: int) -> tuple:
@@ -531,8 +531,9 @@ def pad(x, pad_width) -> Tensor:
 
 
 def unfold(x, kernel_size, stride=1) -> Tensor:
-    """Sliding windows of an (N, C, H, W) batch (im2col), as an (N, OH, OW, C, kh, kw) tensor with
-    ``y[n, i, j, c, p, q] = x[n, c, i*sh + p, j*sw + q]``, OH = (H - kh) // sh + 1, OW = (W - kw) // sw + 1.
+    """Sliding windows of an (N, C, H, W) batch (im2col), as an (N, OH, OW, kh, kw, C) tensor with
+    ``y[n, i, j, p, q, c] = x[n, c, i*sh + p, j*sw + q]``, OH = (H - kh) // sh + 1, OW = (W - kw) // sw + 1.
+    (Channels last, so ``y.reshape(N * OH * OW, kh * kw * C)`` is free: the layout of TF's extract_patches.)
 
     Args:
         x: tensor of shape (N, C, H, W).
@@ -550,7 +551,7 @@ def unfold(x, kernel_size, stride=1) -> Tensor:
 
 
 def fold(cols, output_size, kernel_size, stride=1) -> Tensor:
-    """The adjoint of ``unfold`` (col2im): add each window of ``cols`` (N, OH, OW, C, kh, kw) back at its place
+    """The adjoint of ``unfold`` (col2im): add each window of ``cols`` (N, OH, OW, kh, kw, C) back at its place
     in an (N, C, H, W) image of zeros, with (H, W) = ``output_size``. Overlapping windows add up.
 
     Raises:
@@ -563,9 +564,9 @@ def fold(cols, output_size, kernel_size, stride=1) -> Tensor:
     if size[0] < k[0] or size[1] < k[1]:
         raise ShapeError(f"fold: output_size {size} is smaller than the kernel {k}")
     oh, ow = (size[0] - k[0]) // s[0] + 1, (size[1] - k[1]) // s[1] + 1
-    if cols.ndim != 6 or cols.shape[1:3] != (oh, ow) or cols.shape[4:] != k:
+    if cols.ndim != 6 or cols.shape[1:3] != (oh, ow) or cols.shape[3:5] != k:
         raise ShapeError(
-            f"fold: expected windows of shape (N, {oh}, {ow}, C, {k[0]}, {k[1]}) for output_size {size}, "
+            f"fold: expected windows of shape (N, {oh}, {ow}, {k[0]}, {k[1]}, C) for output_size {size}, "
             f"kernel {k} and stride {s}, got {cols.shape}"
         )
     return ops.Fold.apply(cols, output_size=size, kernel_size=k, stride=s)

@@ -264,9 +264,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
         raise ShapeError(f"conv2d: bias must have shape ({out_c},), got {as_tensor(bias).shape}")
     if ph or pw:
         x = AF.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = AF.unfold(x, (kh, kw), stride)  # (N, OH, OW, C, kh, kw)
+    cols = AF.unfold(x, (kh, kw), stride)  # (N, OH, OW, kh, kw, C)
     n, oh, ow = cols.shape[:3]
-    y = AF.matmul(AF.reshape(cols, (n * oh * ow, in_c * kh * kw)), AF.reshape(weight, (out_c, -1)).T)
+    w2 = AF.reshape(AF.transpose(weight, 2, 3, 1, 0), (kh * kw * in_c, out_c))  # rows in the (kh, kw, C) order of cols
+    y = AF.matmul(AF.reshape(cols, (n * oh * ow, kh * kw * in_c)), w2)
     if bias is not None:
         y = y + bias
     return AF.transpose(AF.reshape(y, (n, oh, ow, out_c)), 0, 3, 1, 2)
@@ -282,5 +283,13 @@ def max_pool2d(x, kernel_size, stride=None) -> Tensor:
     s = k if stride is None else _pair(stride, "stride", "max_pool2d", 1)
     if x.ndim != 4:
         raise ShapeError(f"max_pool2d expects an (N, C, H, W) input, got shape {x.shape}")
-    cols = AF.unfold(x, k, s)  # (N, OH, OW, C, kh, kw)
-    return AF.transpose(AF.max(cols, axis=(4, 5)), 0, 3, 1, 2)
+    n, c, h, w = x.shape
+    oh, ow = (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1
+    if s == k and oh > 0 and ow > 0:
+        # NOTE: non-overlapping windows (the default stride) need no unfold: crop the rows and columns no window
+        # covers, view the windows as axes 3 and 5 of a reshape, and take the max there (no copy, no fold).
+        if (h, w) != (oh * k[0], ow * k[1]):
+            x = AF.getitem(x, (slice(None), slice(None), slice(0, oh * k[0]), slice(0, ow * k[1])))
+        return AF.max(AF.reshape(x, (n, c, oh, k[0], ow, k[1])), axis=(3, 5))
+    cols = AF.unfold(x, k, s)  # (N, OH, OW, kh, kw, C); unfold raises for a kernel larger than the image
+    return AF.transpose(AF.max(cols, axis=(3, 4)), 0, 3, 1, 2)

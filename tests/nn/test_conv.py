@@ -73,10 +73,11 @@ def test_unfold_values_and_gradients(cfg, seed):
     cols = AF.unfold(T(x), (kh, kw), stride).data
     sh, sw = stride
     oh, ow = (xshape[2] - kh) // sh + 1, (xshape[3] - kw) // sw + 1
-    assert cols.shape == (xshape[0], oh, ow, xshape[1], kh, kw)
+    assert cols.shape == (xshape[0], oh, ow, kh, kw, xshape[1])
     for i in range(oh):
         for j in range(ow):
-            np.testing.assert_array_equal(cols[:, i, j], x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw])
+            window = x[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw]  # (N, C, kh, kw)
+            np.testing.assert_array_equal(cols[:, i, j], window.transpose(0, 2, 3, 1))
     assert gradcheck(lambda t: AF.unfold(t, (kh, kw), stride), (T(x),))
 
 
@@ -133,7 +134,7 @@ def test_window_errors():
     with pytest.raises(ValueError, match="stride"):
         AF.unfold(x, 2, 0)
     with pytest.raises(am.ShapeError, match="fold: expected windows"):
-        AF.fold(T(np.zeros((1, 2, 2, 1, 2, 2))), (4, 4), 2, 1)
+        AF.fold(T(np.zeros((1, 2, 2, 2, 2, 1))), (4, 4), 2, 1)
     with pytest.raises(ValueError, match="non-negative"):
         AF.pad(x, -1)
     with pytest.raises(am.ShapeError, match="does not fit"):
