@@ -11,7 +11,7 @@ import autograd_mini.functional as AF
 from autograd_mini.errors import IndexingError, ShapeError
 from autograd_mini.functional import as_tensor, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from autograd_mini.random import get_rng
-from autograd_mini.tensor import Tensor, _make
+from autograd_mini.tensor import Tensor
 
 __all__ = [
     "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -219,7 +219,7 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
         keep = get_rng(rng).random(x.shape) >= p
         mask = keep.astype(dtype)
         mask *= dtype.type(1.0 / (1.0 - p))
-    return x * _make(mask)
+    return x * Tensor(mask)
 
 
 def linear(x, weight, bias=None) -> Tensor:

@@ -56,6 +56,7 @@ class Parameter(Tensor):
 
 # ----- module calls: the stack and the hooks -------------------------------------------------------------
 
+_push_scope, _pop_scope = _function.push_scope, _function.pop_scope
 _forward_call_hooks: "OrderedDict[int, Callable]" = OrderedDict()
 _next_hook_id = 0
 
@@ -246,13 +247,13 @@ class Module:
     # ----- calling -----------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        scope = _function.push_scope(self)
+        scope = _push_scope(self)
         try:
             if _forward_call_hooks:
                 return self._call_with_hooks(args, kwargs)
             return self.forward(*args, **kwargs)
         finally:
-            _function.pop_scope(scope)
+            _pop_scope(scope)
 
     def _call_with_hooks(self, args, kwargs):
         hooks = tuple(_forward_call_hooks.values())

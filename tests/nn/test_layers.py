@@ -246,3 +246,24 @@ def test_batchnorm_errors_and_state():
         bn(am.Tensor(np.zeros((1, 3))))
     with pytest.raises(ValueError, match="momentum"):
         nn.BatchNorm1d(3, momentum=2.0)
+
+
+# ----- second derivatives ----------------------------------------------------------------------------------------
+
+
+def test_second_derivatives_through_layers():
+    rng = np.random.default_rng(0)
+    from autograd_mini import gradgradcheck
+
+    bn = nn.BatchNorm1d(2).double()
+    x = T(rng.standard_normal((3, 2)))
+    assert gradgradcheck(lambda x_, w, b: nn.functional_call(bn, {"weight": w, "bias": b}, x_), (x, bn.weight, bn.bias))
+    mlp = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
+    assert gradgradcheck(lambda x_, w: nn.functional_call(mlp, {"0.weight": w}, x_), (x, mlp[0].weight))
+    cell = nn.LSTMCell(2, 2).double()
+    h, c = T(rng.standard_normal((3, 2))), T(rng.standard_normal((3, 2)))
+    assert gradgradcheck(lambda x_, h_, c_, w: nn.functional_call(cell, {"weight_hh": w}, x_, (h_, c_))[1],
+                         (x, h, c, cell.weight_hh))
+    img = T(rng.standard_normal((1, 1, 4, 4)))
+    assert gradgradcheck(lambda t: NF.max_pool2d(t, 2, 1), (img,))
+    assert gradgradcheck(lambda t: NF.binary_cross_entropy_with_logits(t, np.ones(t.shape)), (img,))
