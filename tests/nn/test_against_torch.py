@@ -2,7 +2,7 @@
 for Linear, Conv2d, MaxPool2d, BatchNorm1d (incl. running statistics), LSTMCell, RNNCell and the losses."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_mini as am
@@ -11,7 +11,6 @@ from nn import functional as NF
 
 torch = pytest.importorskip("torch")
 
-SETTINGS = settings(max_examples=15, deadline=None)
 TOL = dict(rtol=1e-10, atol=1e-10)
 
 
@@ -42,7 +41,6 @@ def backward_both(y, ty, seed=0):
     (ty * torch.tensor(w)).sum().backward()
 
 
-@SETTINGS
 @given(n=st.integers(1, 4), n_in=st.integers(1, 5), n_out=st.integers(1, 5), bias=st.booleans(), seed=st.integers(0, 999))
 def test_linear(n, n_in, n_out, bias, seed):
     torch.manual_seed(seed)
@@ -59,7 +57,6 @@ def test_linear(n, n_in, n_out, bias, seed):
     compare_grads(dict(ol.named_parameters()), dict(tl.named_parameters()))
 
 
-@SETTINGS
 @given(
     c=st.integers(1, 3), o=st.integers(1, 3), k=st.tuples(st.integers(1, 3), st.integers(1, 3)),
     stride=st.tuples(st.integers(1, 3), st.integers(1, 3)), padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
@@ -79,7 +76,6 @@ def test_conv2d(c, o, k, stride, padding, hw, seed):
     compare_grads(dict(oc.named_parameters()), dict(tc.named_parameters()))
 
 
-@SETTINGS
 @given(k=st.integers(1, 3), stride=st.one_of(st.none(), st.integers(1, 3)), hw=st.tuples(st.integers(3, 7), st.integers(3, 7)),
        seed=st.integers(0, 999))
 def test_max_pool2d(k, stride, hw, seed):

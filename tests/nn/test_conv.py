@@ -2,7 +2,7 @@
 nested-loop references, gradients with gradcheck (inputs and parameters), second derivatives, errors."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_mini as am
@@ -11,7 +11,6 @@ import nn
 from autograd_mini import gradcheck, gradgradcheck
 from nn import functional as NF
 
-SETTINGS = settings(max_examples=25, deadline=None)
 
 
 def T(a, requires_grad=True):
@@ -63,7 +62,6 @@ def conv_configs(draw, max_side=4):
 # ----- window primitives ---------------------------------------------------------------------------------------
 
 
-@SETTINGS
 @given(cfg=conv_configs(), seed=st.integers(0, 2**31))
 def test_unfold_values_and_gradients(cfg, seed):
     xshape, (_, _, kh, kw), stride, _ = cfg
@@ -81,7 +79,6 @@ def test_unfold_values_and_gradients(cfg, seed):
     assert gradcheck(lambda t: AF.unfold(t, (kh, kw), stride), (T(x),))
 
 
-@SETTINGS
 @given(cfg=conv_configs(), seed=st.integers(0, 2**31))
 def test_fold_is_the_adjoint_of_unfold(cfg, seed):
     xshape, (_, _, kh, kw), stride, _ = cfg
@@ -99,7 +96,6 @@ def test_fold_is_the_adjoint_of_unfold(cfg, seed):
     assert gradcheck(lambda t: AF.fold(t, xshape[2:], (kh, kw), stride), (T(c),))
 
 
-@SETTINGS
 @given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3), data=st.data())
 def test_pad_values_and_gradients(shape, data):
     widths = [tuple(data.draw(st.lists(st.integers(0, 2), min_size=2, max_size=2))) for _ in shape]
@@ -145,7 +141,6 @@ def test_window_errors():
 # ----- conv2d ------------------------------------------------------------------------------------------------------
 
 
-@SETTINGS
 @given(cfg=conv_configs(), bias=st.booleans(), seed=st.integers(0, 2**31))
 def test_conv2d_matches_loops_and_gradchecks(cfg, bias, seed):
     xshape, wshape, stride, padding = cfg
@@ -166,7 +161,6 @@ def test_conv2d_second_derivatives():
     assert gradgradcheck(lambda x_, w_, b_: NF.conv2d(x_, w_, b_, 1, 1), (x, w, b))
 
 
-@settings(max_examples=10, deadline=None)
 @given(cfg=conv_configs(), seed=st.integers(0, 2**31))
 def test_conv2d_module_forward_and_parameter_gradients(cfg, seed):
     xshape, (o, c, kh, kw), stride, padding = cfg
@@ -207,7 +201,6 @@ def pool_configs(draw):
     return shape, (kh, kw), stride
 
 
-@SETTINGS
 @given(cfg=pool_configs(), seed=st.integers(0, 2**31))
 def test_max_pool2d_matches_loops_and_gradchecks(cfg, seed):
     shape, kernel, stride = cfg

@@ -3,14 +3,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_mini as am
 import nn
 from nn import init
 
-SETTINGS = settings(max_examples=20, deadline=None)
 
 
 def test_calculate_gain_table():
@@ -24,7 +23,6 @@ def test_calculate_gain_table():
         init.calculate_gain("swish")
 
 
-@SETTINGS
 @given(
     shape=st.sampled_from([(30, 20), (8, 3, 3, 3), (50, 7, 2), (16, 4, 5, 1)]),
     dtype=st.sampled_from([np.float32, np.float64]),

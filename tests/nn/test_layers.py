@@ -2,7 +2,7 @@
 respect to inputs and parameters, mode-dependent behaviour."""
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import autograd_mini as am
@@ -10,7 +10,6 @@ import nn
 from autograd_mini import gradcheck
 from nn import functional as NF
 
-SETTINGS = settings(max_examples=25, deadline=None)
 
 
 def T(a, requires_grad=True):
@@ -35,7 +34,6 @@ def check_module(module, x):
 # ----- Linear --------------------------------------------------------------------------------------------------
 
 
-@SETTINGS
 @given(
     batch=st.lists(st.integers(1, 3), max_size=2), n_in=st.integers(1, 4), n_out=st.integers(1, 4),
     bias=st.booleans(), seed=st.integers(0, 2**31),
@@ -97,7 +95,6 @@ ACTIVATIONS = [
 
 
 @pytest.mark.parametrize("layer, ref", ACTIVATIONS, ids=[repr(a[0]) for a in ACTIVATIONS])
-@SETTINGS
 @given(shape=st.tuples(st.integers(1, 3), st.integers(1, 4)), seed=st.integers(0, 2**31))
 def test_activation_layers(layer, ref, shape, seed):
     x = np.random.default_rng(seed).uniform(-3, 3, shape)
@@ -166,7 +163,6 @@ def test_dropout_reproducible_and_edge_probabilities():
         nn.Dropout(1.5)
 
 
-@SETTINGS
 @given(p=st.floats(0.05, 0.95), seed=st.integers(0, 2**31))
 def test_dropout_gradcheck_with_fixed_mask(p, seed):
     x = T(np.random.default_rng(seed).standard_normal((3, 4)))
@@ -184,7 +180,6 @@ def bn_ref(x, gamma, beta, eps):
     return (x - mean) / np.sqrt(var + eps) * gamma.reshape(shape) + beta.reshape(shape)
 
 
-@SETTINGS
 @given(
     shape=st.one_of(st.tuples(st.integers(2, 4), st.integers(1, 3)),
                     st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))),

@@ -2,7 +2,7 @@
 module forms."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -11,7 +11,6 @@ import nn
 from autograd_mini import gradcheck, gradgradcheck
 from nn import functional as NF
 
-SETTINGS = settings(max_examples=30, deadline=None)
 REDUCE = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}
 
 
@@ -39,7 +38,6 @@ values = st.floats(-3, 3)
 # ----- mse_loss ---------------------------------------------------------------------------------------------------
 
 
-@SETTINGS
 @given(shape=st.lists(st.integers(1, 3), max_size=3), reduction=st.sampled_from(list(REDUCE)), data=st.data())
 def test_mse_loss(shape, reduction, data):
     a = data.draw(arrays(np.float64, tuple(shape), elements=values))
@@ -62,7 +60,6 @@ def test_mse_relation_to_the_quadratic_cost():
 # ----- cross_entropy and nll_loss --------------------------------------------------------------------------
 
 
-@SETTINGS
 @given(case=classification(), reduction=st.sampled_from(list(REDUCE)))
 def test_cross_entropy_is_minus_log_softmax_at_target(case, reduction):
     logits, t = case
@@ -74,7 +71,6 @@ def test_cross_entropy_is_minus_log_softmax_at_target(case, reduction):
     assert np.array_equal(nn.CrossEntropyLoss(reduction)(T(logits), t).data, out.data)
 
 
-@SETTINGS
 @given(case=classification(extra_dims=True), reduction=st.sampled_from(list(REDUCE)))
 def test_cross_entropy_with_spatial_dims(case, reduction):
     logits, t = case
@@ -85,7 +81,6 @@ def test_cross_entropy_with_spatial_dims(case, reduction):
     assert gradcheck(lambda x: NF.cross_entropy(x, t, reduction), (T(logits),))
 
 
-@SETTINGS
 @given(case=classification(), reduction=st.sampled_from(list(REDUCE)))
 def test_nll_loss(case, reduction):
     logp, t = case
@@ -132,7 +127,6 @@ def test_class_target_errors(loss):
 # ----- binary cross-entropy ----------------------------------------------------------------------------------
 
 
-@SETTINGS
 @given(shape=st.lists(st.integers(1, 3), max_size=2), reduction=st.sampled_from(list(REDUCE)), data=st.data())
 def test_binary_cross_entropy(shape, reduction, data):
     p = data.draw(arrays(np.float64, tuple(shape), elements=st.floats(0.02, 0.98)))
@@ -155,7 +149,6 @@ def test_binary_cross_entropy_clamps_log_at_minus_100():
         NF.binary_cross_entropy(T([1.5]), T([1.0]))
 
 
-@SETTINGS
 @given(shape=st.lists(st.integers(1, 3), max_size=2), reduction=st.sampled_from(list(REDUCE)), data=st.data())
 def test_binary_cross_entropy_with_logits(shape, reduction, data):
     x = data.draw(arrays(np.float64, tuple(shape), elements=st.floats(-8, 8)))

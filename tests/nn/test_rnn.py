@@ -2,14 +2,13 @@
 input, the state and every parameter; unrolled sequences; argument errors."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_mini as am
 import nn
 from autograd_mini import gradcheck
 
-SETTINGS = settings(max_examples=20, deadline=None)
 
 
 def T(a, requires_grad=True):
@@ -44,7 +43,6 @@ def call_with(cell, ps, *args):
 sizes = st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3))  # batch, input, hidden
 
 
-@SETTINGS
 @given(sizes=sizes, act=st.sampled_from(["tanh", "relu"]), seed=st.integers(0, 2**31))
 def test_rnn_cell(sizes, act, seed):
     n, n_in, n_h = sizes
@@ -62,7 +60,6 @@ def test_rnn_cell(sizes, act, seed):
     assert gradcheck(lambda x_, h_, *ps_: call_with(cell, ps_, x_, h_), (T(x), T(h), *ps))
 
 
-@SETTINGS
 @given(sizes=sizes, seed=st.integers(0, 2**31))
 def test_lstm_cell(sizes, seed):
     n, n_in, n_h = sizes
