@@ -291,19 +291,23 @@ def reshape(x, *shape) -> Tensor:
 def transpose(x, *axes) -> Tensor:
     """Permute axes (reverse them when none are given)."""
     x = as_tensor(x)
+    if not axes:
+        return Transpose.apply(x, axes=None)
     if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
         axes = tuple(axes[0])
-    if axes:
-        if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-            raise ShapeError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of {x.shape}")
-        axes = tuple(a % x.ndim for a in axes)
-    return ops.Transpose.apply(x, axes=axes or None)
+    ndim = x.data.ndim
+    if sorted(a % ndim for a in axes) != list(range(ndim)) or len(axes) != ndim:
+        raise ShapeError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of {x.shape}")
+    return Transpose.apply(x, axes=tuple(a % ndim for a in axes))
 
 
 def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     """x with two axes exchanged."""
     x = as_tensor(x)
-    axes = list(range(x.ndim))
+    ndim = x.data.ndim
+    if ndim == 2 and axis1 % 2 != axis2 % 2:
+        return Transpose.apply(x, axes=None)
+    axes = list(range(ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, *axes)
 
@@ -393,16 +397,18 @@ def stack(tensors: Sequence, axis: int = 0) -> Tensor:
 
 def matmul(a, b) -> Tensor:
     """Matrix product with numpy's rules: 1-D operands are vectors, leading dimensions broadcast."""
-    a, b = _pair(a, b)
-    if a.ndim == 0 or b.ndim == 0:
-        raise ShapeError(f"matmul of shapes {a.shape} and {b.shape}: operands must have at least 1 dimension")
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = _pair(a, b)
+    ashape, bshape = a.data.shape, b.data.shape
+    if not ashape or not bshape:
+        raise ShapeError(f"matmul of shapes {ashape} and {bshape}: operands must have at least 1 dimension")
+    if ashape[-1] != bshape[-2 if len(bshape) > 1 else 0]:
         raise ShapeError(
-            f"matmul of shapes {a.shape} and {b.shape}: inner dimensions "
-            f"{a.shape[-1]} and {b.shape[-2 if b.ndim > 1 else 0]} differ"
+            f"matmul of shapes {ashape} and {bshape}: inner dimensions "
+            f"{ashape[-1]} and {bshape[-2 if len(bshape) > 1 else 0]} differ"
         )
-    if a.ndim >= 2 and b.ndim >= 2:
-        return ops.MatMul.apply(a, b)
+    if len(ashape) >= 2 and len(bshape) >= 2:
+        return MatMul.apply(a, b)
     a2 = reshape(a, 1, a.shape[0]) if a.ndim == 1 else a
     b2 = reshape(b, b.shape[0], 1) if b.ndim == 1 else b
     y = ops.MatMul.apply(a2, b2)
@@ -496,7 +502,7 @@ def _default():
 
 
 from . import ops  # noqa: E402  (ops imports this module for the Tensor-level functions its rules use)
-from .ops import Add, Sub, Mul, Div, Pow  # noqa: E402
+from .ops import Add, Sub, Mul, Div, Pow, MatMul, Transpose  # noqa: E402
 
 
 # ----- convolution windows -----

@@ -17,7 +17,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
@@ -35,7 +35,7 @@ class Max(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
-        return np.max(x, axis=axis, keepdims=keepdims)
+        return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, gy):
@@ -56,10 +56,13 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
-        m = np.max(x, axis=axis, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)  # NOTE: rows of -inf give -inf, not nan
-        with np.errstate(divide="ignore"):
-            y = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        m = x.max(axis=axis, keepdims=True)
+        if np.isfinite(m).all():
+            y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m  # the sum is >= 1: no log(0)
+        else:
+            m = np.where(np.isfinite(m), m, 0)  # NOTE: rows of -inf give -inf (not nan), rows with +inf give +inf
+            with np.errstate(divide="ignore"):
+                y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         return y if keepdims else np.squeeze(y, axis=axis)
 
     @staticmethod

@@ -29,7 +29,7 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, gy):
@@ -59,7 +59,7 @@ class SumTo(Function):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
         )
-        y = np.sum(x, axis=axes, keepdims=True) if axes else x
+        y = x.sum(axis=axes, keepdims=True) if axes else x
         y = y.reshape(shape) if lead else y
         if y.shape != shape:  # NOTE: shape was not one that x could have been broadcast from
             raise ValueError(f"cannot sum shape {x.shape} down to {shape}: they do not broadcast")
