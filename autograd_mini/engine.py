@@ -112,16 +112,17 @@ def _run_backward(
             if gy is None:
                 continue  # no gradient reached t (every rule on the way returned None)
             node = t.grad_fn
-            if wanted is not None:
+            if wanted is not None:  # grad(): collect the requested gradients, touch no .grad
                 if key in wanted:
                     result[key] = (t, gy)
-            elif node is None:
+                if node is None:
+                    continue
+            elif node is None:  # backward(): a leaf; the caller stores its .grad
                 result[key] = (t, gy)
                 continue
-            if t._retains_grad:
-                t.grad = gy if t.grad is None else t.grad + gy
-            if node is None:
-                continue
+            elif t._retains_grad:
+                g = gy if create_graph else _make(np.array(gy.data))  # NOTE: a copy: gy flows on to the inputs
+                t.grad = g if t.grad is None else t.grad + g
             gxs = node.backward(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)

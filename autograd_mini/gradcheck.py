@@ -60,6 +60,11 @@ def _analytic(fn, xs, check) -> List[List[np.ndarray]]:
     return jac
 
 
+def _snapshot(out) -> List[np.ndarray]:
+    # NOTE: copies: an output may be a view of the input that is being perturbed in place
+    return [np.array(o.data, dtype=np.float64).reshape(-1) for o in _outputs(out)]
+
+
 def _numeric(fn, xs, check, eps) -> List[List[np.ndarray]]:
     # NOTE: fn runs with grad mode on: it may itself call grad() (gradgradcheck does)
     if True:
@@ -70,9 +75,9 @@ def _numeric(fn, xs, check, eps) -> List[List[np.ndarray]]:
             for e in range(flat.size):
                 orig = flat[e]
                 flat[e] = orig + eps
-                plus = [np.asarray(o.data, dtype=np.float64).reshape(-1) for o in _outputs(fn(*xs))]
+                plus = _snapshot(fn(*xs))
                 flat[e] = orig - eps
-                minus = [np.asarray(o.data, dtype=np.float64).reshape(-1) for o in _outputs(fn(*xs))]
+                minus = _snapshot(fn(*xs))
                 flat[e] = orig
                 for k in range(len(base)):
                     jac[k][j][:, e] = (plus[k] - minus[k]) / (2 * eps)

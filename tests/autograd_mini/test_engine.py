@@ -442,12 +442,6 @@ def test_grads_stay_independent_after_accumulation():
     assert not np.shares_memory(a.grad.data, b.grad.data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: _run_backward stores an intermediate's gradient as its .grad (retain_grad) and then hands "
-    "the same array down to its inputs; backward() only de-aliases leaf grads against the seeds and each other, "
-    "so y = a + b with y.retain_grad() leaves y.grad and b.grad sharing one array",
-)
 def test_retained_grad_of_an_intermediate_is_independent_of_leaf_grads():
     a, b = leaf(3), leaf(3)
     h = a + b
