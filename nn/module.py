@@ -191,6 +191,9 @@ class Module:
         elif params is not None and name in d["_buffers"]:
             value = _as_buffer(value, name)
             d["_buffers"][name] = value
+        else:
+            object.__setattr__(self, name, value)  # NOTE: a plain attribute; respects properties with setters
+            return
         d[name] = value
 
     def __delattr__(self, name: str) -> None:
@@ -204,7 +207,7 @@ class Module:
         """Remove name from the registries other than ``keep`` (re-assigning keeps the registration order)."""
         d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
-            if d[registry] is not keep:
+            if registry in d and d[registry] is not keep:
                 d[registry].pop(name, None)
 
     def register_parameter(self, name: str, param: Optional[Parameter]) -> None:

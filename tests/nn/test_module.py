@@ -422,3 +422,22 @@ def test_functional_call_replaces_and_restores():
         nn.functional_call(lin, {"nope": w}, 1)
     with pytest.raises(am.ShapeError):
         nn.functional_call(lin, {"weight": b}, 1)
+
+
+def test_plain_attributes_and_properties():
+    class WithProperty(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self._scale = 1.0
+            self.scale = 3.0  # goes through the property's setter
+
+        @property
+        def scale(self):
+            return self._scale
+
+        @scale.setter
+        def scale(self, value):
+            self._scale = float(value) * 2
+
+    m = WithProperty()
+    assert m.scale == 6.0 and list(m.parameters()) == []
