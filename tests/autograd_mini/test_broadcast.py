@@ -32,11 +32,6 @@ BINARY = [
 ]
 
 
-def unaliased(fn):
-    """fn with its output multiplied by 1.0; see test_ops.unaliased (works around a gradcheck bug)."""
-    return lambda *xs: fn(*xs) * 1.0
-
-
 def check_broadcast(op, inputs, expected, w):
     """Forward value and shape; gradients in the inputs' shapes; Jacobian, VJP with w, second derivatives."""
     y = op(*inputs)
@@ -48,13 +43,13 @@ def check_broadcast(op, inputs, expected, w):
         if x.requires_grad:
             assert x.grad is not None and x.grad.shape == x.shape and x.grad.dtype == x.dtype
 
-    assert gradcheck(unaliased(op), inputs)
+    assert gradcheck(op, inputs)
     assert gradcheck(lambda *xs: (op(*xs) * w).sum(), inputs)  # the product with w, against finite differences
     needed = [x for x in inputs if x.requires_grad]
     vjp = am.grad((op(*inputs) * w).sum(), needed)
     for x, g in zip(needed, vjp):
         np.testing.assert_allclose(x.grad.numpy(), g.numpy(), rtol=1e-12, atol=1e-15)
-    assert gradgradcheck(unaliased(op), inputs)
+    assert gradgradcheck(op, inputs)
 
 
 @pytest.mark.parametrize("name, op, ref, a_values, b_values", BINARY, ids=[row[0] for row in BINARY])

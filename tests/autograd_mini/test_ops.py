@@ -28,25 +28,9 @@ def assert_forward(y, expected):
 def check(fn, inputs, expected, second_order=True):
     """The whole contract of one op at one input: forward value, first and second derivatives."""
     assert_forward(fn(*inputs), expected)
-    fn = unaliased(fn)
     assert gradcheck(fn, inputs)
     if second_order:
         assert gradgradcheck(fn, inputs)
-
-
-def unaliased(fn):
-    """fn with every output multiplied by 1.0, so that no output (or first derivative) is a view of an input.
-
-    NOTE: works around a gradcheck bug (test_gradcheck.py::test_output_that_is_a_view_of_the_input): the
-    numeric Jacobian reads outputs that share memory with the input it perturbs in place, and comes out 0.
-    Multiplying by 1.0 is exact and adds a Mul node whose rules are checked on their own. Remove once fixed.
-    """
-
-    def wrapped(*xs):
-        out = fn(*xs)
-        return tuple(o * 1.0 for o in out) if isinstance(out, tuple) else out * 1.0
-
-    return wrapped
 
 
 def ids(table):
