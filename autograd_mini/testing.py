@@ -113,7 +113,7 @@ def bounded_floats(
         hypothesis.errors.InvalidArgument: if nothing is left of [lo, hi].
 
     Example:
-        >>> bounded_floats(-1, 1, avoid=0, margin=0.1)  # values in [-1, -0.1] or [0.1, 1]  # doctest: +SKIP
+        >>> away_from_0 = bounded_floats(-1, 1, avoid=0, margin=0.1)  # floats in [-1, -0.1] or [0.1, 1]
     """
     dtype = np.dtype(dtype)
     if not lo <= hi:
@@ -203,6 +203,7 @@ def tensors(
         A strategy of ``Tensor``.
 
     Example:
+        >>> import autograd_mini as am
         >>> from hypothesis import given
         >>> @given(x=tensors(elements=(-5, 5), avoid=0, max_dims=2))
         ... def test_abs_grad(x):
@@ -240,6 +241,7 @@ def distinct_values(
         A strategy of ``Tensor``.
 
     Example:
+        >>> import autograd_mini as am
         >>> @given(x=distinct_values(max_dims=3))
         ... def test_max_grad(x):
         ...     assert_gradients_match(am.max, x)
@@ -277,6 +279,7 @@ def broadcastable_shapes(
     length-1 axes where the others do not, so every unbroadcasting path is exercised.
 
     Example:
+        >>> import autograd_mini as am
         >>> @given(shapes=broadcastable_shapes(), data=st.data())
         ... def test_add(shapes, data):
         ...     a, b = (data.draw(tensors(s)) for s in shapes)
@@ -293,6 +296,7 @@ def matmul_shapes(max_batch_dims: int = 2, min_side: int = 1, max_side: int = 4)
     Uses numpy's matmul signature ``(m?,n),(n,p?)->(m?,p?)``, so vectors on either side are included.
 
     Example:
+        >>> import autograd_mini as am
         >>> @given(shapes=matmul_shapes(), data=st.data())
         ... def test_matmul(shapes, data):
         ...     a, b = (data.draw(tensors(s)) for s in shapes)
@@ -322,6 +326,7 @@ def valid_axes(
         allow_none: include None ("all axes") when its size fits.
 
     Example:
+        >>> import autograd_mini as am
         >>> @given(x=tensors(max_dims=3), data=st.data())
         ... def test_sum(x, data):
         ...     axis = data.draw(valid_axes(x.ndim))
@@ -381,6 +386,7 @@ def assert_gradients_match(
         GradcheckError: naming the input, the element and both values.
 
     Example:
+        >>> import autograd_mini as am
         >>> x = am.Tensor(np.array([0.5, -1.0]), requires_grad=True)
         >>> assert_gradients_match(am.tanh, x, second_order=True)
     """
@@ -434,6 +440,7 @@ def check_gradients(
         GradcheckError: for the first (shrunk) input that fails, reported by hypothesis.
 
     Example:
+        >>> import autograd_mini as am
         >>> def test_softplus_gradients():
         ...     check_gradients(lambda x: am.log(1 + am.exp(x)), (2, 3), elements=(-5, 5), second_order=True)
     """
