@@ -12,6 +12,7 @@ counting alone.
 """
 from __future__ import annotations
 
+import itertools
 import weakref
 
 import numpy as np
@@ -21,6 +22,7 @@ from .errors import GraphFreedError, IndexingError, ShapeError
 from .tensor import _make
 
 _new = object.__new__
+_next_seq = itertools.count(1).__next__
 _ndarray = np.ndarray
 
 
@@ -67,11 +69,12 @@ class Function:
     Attributes:
         inputs: tuple of the input Tensors (None once backward has freed the graph).
         needs_input_grad: tuple of bools, one per input.
+        seq: creation number; a node's inputs were all made by nodes with smaller numbers.
         scope: the innermost open Scope when the node was recorded (e.g. an nn.Module call), or None.
         name: display name, the class name (e.g. ``"Mul"``).
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "needs_input_grad", "seq", "__dict__", "__weakref__")
     save_output = False  # NOTE: set True in ops whose derivative uses the output (exp, tanh, ...)
     _output = None
     scope = None
@@ -121,6 +124,7 @@ class Function:
             if True in needs:
                 ctx.inputs = inputs
                 ctx.needs_input_grad = needs
+                ctx.seq = _next_seq()  # NOTE: creation order; the engine's walk relies on it (see iter_graph)
                 out = _make(y, True, ctx)
                 if cls.save_output:
                     ctx._output = weakref.ref(out)
