@@ -522,3 +522,39 @@ def test_max_min_reductions_share_the_gradient_among_ties(op):
     np.testing.assert_allclose(g, w[:, None] * [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
     w, (g,) = grad_of(op, x, upstream=np.array(1.0))
     np.testing.assert_allclose(g, [[0, 0.5, 0.5], [0, 0, 0]], rtol=1e-15)
+
+
+# ***** argument errors and edge cases, as numpy *****
+
+
+def test_squeeze_of_an_axis_that_is_not_length_1_raises():
+    x = Tensor(np.ones((1, 3, 1)), requires_grad=True)
+    with pytest.raises(am.ShapeError, match=r"axis 1 .*\(1, 3, 1\)"):
+        am.squeeze(x, 1)
+    with pytest.raises(am.ShapeError):
+        am.squeeze(x, (0, 1))
+    assert am.squeeze(x, (0, -1)).shape == np.squeeze(x.numpy(), (0, -1)).shape
+
+
+@pytest.mark.parametrize("x_shape, shape", [((3,), (2,)), ((4, 1), (2, 2)), ((2, 3), (3, 3)), ((2, 3), (1, 2, 3))])
+def test_sum_to_a_shape_that_does_not_broadcast_raises(x_shape, shape):
+    with pytest.raises(am.ShapeError, match=re.escape(str(x_shape))):
+        am.sum_to(Tensor(np.ones(x_shape)), shape)
+
+
+@pytest.mark.parametrize("values, ddof", [([1.5], 1), ([1.0, 2.0], 2), ([1.0, 2.0], 3), ([2.0, 2.0], 2)])
+def test_var_without_degrees_of_freedom_is_inf_or_nan_as_numpy(values, ddof):
+    with np.errstate(divide="ignore", invalid="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.var(values, ddof=ddof)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = am.var(Tensor(np.array(values)), ddof=ddof).numpy()
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("op", [am.sum, am.mean, am.max, am.logsumexp, am.var])
+def test_reduction_axis_out_of_range_or_repeated_raises(op):
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(am.ShapeError, match="out of range"):
+        op(x, 2)
+    with pytest.raises(am.ShapeError, match="repeated"):
+        op(x, (1, -1))
