@@ -19,7 +19,7 @@ import numpy as np
 
 from . import grad_mode
 from .errors import GraphFreedError, IndexingError, ShapeError
-from .tensor import _make
+from .tensor import Tensor as _Tensor
 
 _new = object.__new__
 _next_seq = itertools.count(1).__next__
@@ -125,13 +125,20 @@ class Function:
                 ctx.inputs = inputs
                 ctx.needs_input_grad = needs
                 ctx.seq = _next_seq()  # NOTE: creation order; the engine's walk relies on it (see iter_graph)
-                out = _make(y, True, ctx)
+                out = _new(_Tensor)  # NOTE: _make inlined (twice in this function): it is the hottest call
+                out.data = y
+                out.requires_grad = True
+                out.grad_fn = ctx
                 if cls.save_output:
                     ctx._output = weakref.ref(out)
                 if _scope is not None:
                     ctx.scope = _scope
                 return out
-        return _make(y)
+        out = _new(_Tensor)
+        out.data = y
+        out.requires_grad = False
+        out.grad_fn = None
+        return out
 
     def release(self) -> None:
         """Drop the saved inputs so their memory can go; a later backward through here raises."""

@@ -59,9 +59,7 @@ def _make(data: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tenso
     t = _new(Tensor)
     t.data = data
     t.requires_grad = requires_grad
-    t.grad = None
     t.grad_fn = grad_fn
-    t._retains_grad = False
     return t
 
 
@@ -81,7 +79,11 @@ class Tensor:
         TypeError: if ``requires_grad`` is set on integer or boolean data.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = ("data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
+    # NOTE: rarely set, so class-level defaults (an instance gets a __dict__ entry only when they are set);
+    # this keeps creating a tensor, which every op does, to three stores.
+    grad = None
+    _retains_grad = False
     __array_ufunc__ = None  # NOTE: makes `ndarray + tensor` call Tensor.__radd__ instead of numpy's loop
     __hash__ = object.__hash__  # NOTE: __eq__ is elementwise; keep identity hashing for dicts/sets of params
 
@@ -91,9 +93,7 @@ class Tensor:
             _check_grad_dtype(arr.dtype)
         self.data = arr
         self.requires_grad = bool(requires_grad)
-        self.grad = None
         self.grad_fn = None
-        self._retains_grad = False
 
     # ----- properties -------------------------------------------------------------------------------------
     @property
