@@ -5,6 +5,7 @@ disagree with them. Python numbers and ndarrays are accepted wherever a Tensor i
 """
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -216,8 +217,8 @@ def mean(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def _count(shape, axes) -> int:
     if axes is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[a] for a in axes])
 
 
 def max(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
