@@ -1,0 +1,143 @@
+"""Conv2d + MaxPool2d on a batch of 64 1x28x28 images, and an LSTMCell unrolled 50 steps, forward + backward:
+autograd_mini vs the same math written directly in numpy (im2col for the convolution, hand-written
+backprop through time for the LSTM). Prints the ratio framework/numpy of the median times.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv_lstm.py
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+import autograd_mini as am
+import nn
+
+F32 = np.float32
+
+
+def median_time(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+# ----- convolution + pooling ----------------------------------------------------------------------------
+
+
+def numpy_conv_pool(x, W, b, G):
+    """y = maxpool2(conv5x5(x) + b); loss = sum(y * G); returns dL/dW, dL/db (valid conv, stride 1)."""
+    n, c, h, w = x.shape
+    o, _, k, _ = W.shape
+    cols = sliding_window_view(x, (k, k), axis=(2, 3))           # (n, c, oh, ow, k, k)
+    oh, ow = cols.shape[2], cols.shape[3]
+    X = cols.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * k * k)
+    z = (X @ W.reshape(o, -1).T + b).reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+    zr = z.reshape(n, o, oh // 2, 2, ow // 2, 2)
+    y = zr.max(axis=(3, 5))
+    mask = zr == y[:, :, :, None, :, None]
+    gz = (mask * G[:, :, :, None, :, None]).reshape(n, o, oh, ow)  # ties are measure zero for random data
+    gzf = gz.transpose(0, 2, 3, 1).reshape(-1, o)
+    gW = (gzf.T @ X).reshape(W.shape)
+    gb = gzf.sum(axis=0)
+    return gW, gb
+
+
+def framework_conv_pool(x, conv, pool, G):
+    for p in conv.parameters():
+        p.grad = None
+    y = pool(conv(x))
+    (y * G).sum().backward()
+
+
+# ----- LSTM -----------------------------------------------------------------------------------------------
+
+
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0, -z))
+
+
+def numpy_lstm(xs, Wih, Whh, bih, bhh, G):
+    """50 LSTM steps (PyTorch's equations, gates i, f, g, o), loss = sum(h_T * G); backprop through time."""
+    n, H = xs.shape[1], Whh.shape[1]
+    h = np.zeros((n, H), F32)
+    c = np.zeros((n, H), F32)
+    cache = []
+    for x in xs:
+        z = x @ Wih.T + bih + h @ Whh.T + bhh
+        i, f, o = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H]), sigmoid(z[:, 3 * H:])
+        g = np.tanh(z[:, 2 * H:3 * H])
+        c_new = f * c + i * g
+        tc = np.tanh(c_new)
+        cache.append((x, h, c, i, f, g, o, tc))
+        h, c = o * tc, c_new
+    gWih, gWhh, gb = np.zeros_like(Wih), np.zeros_like(Whh), np.zeros_like(bih)
+    gh, gc = G, np.zeros((n, H), F32)
+    for x, h_prev, c_prev, i, f, g, o, tc in reversed(cache):
+        go = gh * tc
+        gc = gc + gh * o * (1 - tc * tc)
+        gi, gf, gg = gc * g, gc * c_prev, gc * i
+        gz = np.concatenate([gi * i * (1 - i), gf * f * (1 - f), gg * (1 - g * g), go * o * (1 - o)], axis=1)
+        gWih += gz.T @ x
+        gWhh += gz.T @ h_prev
+        gb += gz.sum(axis=0)
+        gh = gz @ Whh
+        gc = gc * f
+    return gWih, gWhh, gb
+
+
+def framework_lstm(xs, cell, G):
+    for p in cell.parameters():
+        p.grad = None
+    h = c = None
+    for x in xs:
+        h, c = cell(x, None if h is None else (h, c))
+    (h * G).sum().backward()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=11)
+    args = p.parse_args(argv)
+    rng = np.random.default_rng(0)
+    am.manual_seed(0)
+
+    x = rng.random((64, 1, 28, 28), dtype=F32)
+    conv, pool = nn.Conv2d(1, 8, 5), nn.MaxPool2d(2)
+    G = rng.standard_normal((64, 8, 12, 12)).astype(F32)
+    W, b = conv.weight.data.copy(), conv.bias.data.copy()
+    xt = am.Tensor(x)
+    gW, gb = numpy_conv_pool(x, W, b, G)
+    framework_conv_pool(xt, conv, pool, G)  # same math: gradients must agree before timing
+    np.testing.assert_allclose(conv.weight.grad.data, gW, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(conv.bias.grad.data, gb, rtol=1e-3, atol=1e-3)
+    t_np = median_time(lambda: numpy_conv_pool(x, W, b, G), args.repeat)
+    t_fw = median_time(lambda: framework_conv_pool(xt, conv, pool, G), args.repeat)
+    print(f"Conv2d(1, 8, 5) + MaxPool2d(2), batch 64 of 1x28x28, fwd+bwd: numpy {t_np * 1e3:7.2f} ms   "
+          f"autograd_mini {t_fw * 1e3:7.2f} ms   ratio {t_fw / t_np:.2f}")
+
+    T, n, d, H = 50, 16, 32, 64
+    xs_np = rng.standard_normal((T, n, d)).astype(F32)
+    cell = nn.LSTMCell(d, H)
+    Wih, Whh = cell.weight_ih.data.copy(), cell.weight_hh.data.copy()
+    bih, bhh = cell.bias_ih.data.copy(), cell.bias_hh.data.copy()
+    Gh = rng.standard_normal((n, H)).astype(F32)
+    xs = [am.Tensor(v) for v in xs_np]
+    ref = numpy_lstm(xs_np, Wih, Whh, bih, bhh, Gh)
+    framework_lstm(xs, cell, Gh)
+    np.testing.assert_allclose(cell.weight_ih.grad.data, ref[0], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(cell.weight_hh.grad.data, ref[1], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(cell.bias_ih.grad.data, ref[2], rtol=1e-3, atol=1e-4)
+    t_np = median_time(lambda: numpy_lstm(xs_np, Wih, Whh, bih, bhh, Gh), args.repeat)
+    t_fw = median_time(lambda: framework_lstm(xs, cell, Gh), args.repeat)
+    print(f"LSTMCell(32, 64) unrolled 50 steps, batch 16, fwd+bwd:   numpy {t_np * 1e3:7.2f} ms   "
+          f"autograd_mini {t_fw * 1e3:7.2f} ms   ratio {t_fw / t_np:.2f}")
+
+
+if __name__ == "__main__":
+    main()
