@@ -21,6 +21,9 @@ from typing import Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .errors import AutogradError
+from .random import get_rng
+
 __all__ = [
     "DataError",
     "IDXFormatError",
@@ -43,7 +46,7 @@ RngLike = Union[np.random.Generator, int, np.integer, None]
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class DataError(ValueError):
+class DataError(AutogradError, ValueError):
     """Data given to, or read by, `autograd_mini.data` does not have the expected form."""
 
 
@@ -55,9 +58,9 @@ class IDXFormatError(DataError):
 
 
 def _as_rng(rng: RngLike) -> np.random.Generator:
-    """Turn None, an int seed or a Generator into a Generator (a Generator is used as is, not copied)."""
+    """Turn None (the global generator), an int seed or a Generator into a Generator (used as is, not copied)."""
     if rng is None:
-        return np.random.default_rng()
+        return get_rng()  # the global generator: reproducible under autograd_mini.manual_seed
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
