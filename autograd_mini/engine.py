@@ -98,7 +98,8 @@ def _run_backward(
     # its tensor was processed cannot collide: every tensor still to be processed is alive, so has another id.
     owned = set()
     for r, s in zip(roots, seeds):
-        _accumulate(grads, owned, id(r), s, create_graph)
+        k = id(r)
+        grads[k] = s if k not in grads else grads[k] + s  # the same output given twice: seeds add up
     result: Dict[int, Tuple[Tensor, Tensor]] = {}
     sum_to, astype, add = F.sum_to, F.astype, np.add
     with grad_mode.set_grad_enabled(create_graph):
@@ -145,20 +146,6 @@ def _run_backward(
             if not retain_graph:
                 node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
     return result
-
-
-def _accumulate(grads, owned, key, g, create_graph) -> None:
-    prev = grads.get(key)
-    if prev is None:
-        grads[key] = g
-    elif create_graph:
-        grads[key] = prev + g
-    elif key in owned:
-        np.add(prev.data, g.data, out=prev.data)
-    else:
-        total = prev.data + g.data
-        grads[key] = _make(total if type(total) is np.ndarray else np.asarray(total))
-        owned.add(key)
 
 
 def _as_list(x) -> list:
