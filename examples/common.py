@@ -146,7 +146,8 @@ def progress(iterable: Iterable[T], total: Optional[int] = None, desc: Optional[
         enable: False returns the iterable unchanged (e.g. for short loops that need no bar).
         leave: keep the finished bar on screen.
 
-    Without tqdm the iterable is returned unchanged, with a one-time note on how to install it.
+    Without tqdm the iterable is returned unchanged, with a one-time note on how to install it. The bar is
+    also left out when stderr is not a terminal (a log file, a pipe, a test run), as tqdm's ``disable=None``.
     """
     if not enable:
         return iterable
@@ -155,7 +156,7 @@ def progress(iterable: Iterable[T], total: Optional[int] = None, desc: Optional[
     except ImportError:
         note("tqdm is not installed, so no progress bar (pip install tqdm)")
         return iterable
-    return tqdm(iterable, total=total, desc=desc, leave=leave, dynamic_ncols=True, file=sys.stderr)
+    return tqdm(iterable, total=total, desc=desc, leave=leave, dynamic_ncols=True, file=sys.stderr, disable=None)
 
 
 # ----- figures -------------------------------------------------------------------------------------------
