@@ -8,9 +8,12 @@ w <- w - eta * dC/dw is exactly the notes' w <- w - (eta/m) sum_x dC_x/dw. After
 
 By default it trains on the 8x8 digits bundled with autograd_mini (1,797 images), split once, stratified by
 class with a fixed seed (0), into 1,497 training and 300 held-out images; the split does not depend on --seed.
-The default 30 epochs take a few seconds and reach 98-99% held out. With --data DIR it trains on MNIST or
-Fashion-MNIST IDX files (784 inputs): as in the notes, the last 10,000 training images are held out for
-validation, and the test set is scored once at the end.
+The default 30 epochs take about 5 seconds. Measured over seeds 0-29, 28 runs end at 97.7-100% held out
+(median 98.5%; seed 0: 296 / 300 = 98.7%); two (seeds 8 and 14) end near 89% because one output neuron
+saturates early and never learns its digit, the learning slowdown of the quadratic cost that chapter 3 cures
+with the cross-entropy cost (the same recipe written directly in NumPy does this for 5 seeds in 40). With
+--data DIR it trains on MNIST or Fashion-MNIST IDX files (784 inputs): as in the notes, the last 10,000
+training images are held out for validation, and the test set is scored once at the end.
 
 The notes' improvements (chapter 3) are flags:
     --cost cross-entropy    C = -1/m sum_x sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)], computed from the
@@ -20,9 +23,22 @@ The notes' improvements (chapter 3) are flags:
     --init lecun            weights from N(0, 1/n_in) (the notes' default_weight_initializer); biases N(0, 1)
     --activation relu|tanh  hidden layers only; the output layer stays sigmoid (pair with --init lecun and a
                             smaller --eta, e.g. 0.5)
-    --optimizer momentum|adam   SGD with momentum 0.9 (default eta 0.3) or Adam (default eta 0.01)
-    --hidden 100 [...]      hidden layer sizes;  --epochs N;  --batch-size M;  --eta ETA;  --seed S
+    --optimizer momentum|adam   SGD with momentum 0.9 or Adam
+    --hidden 100 [...]      hidden layer sizes;  --epochs N;  --batch-size M;  --seed S
+    --eta ETA               default: the notes' 3.0 (quadratic) or 0.5 (cross-entropy) for SGD; momentum 0.1
+                            (0.05 with cross-entropy); Adam 0.01
     --limit N               train on the first N training images only
+
+Held-out accuracy after the default 30 epochs, seeds 0-4 (min-max):
+    --cost cross-entropy                                         97.7-99.7%
+    --cost cross-entropy --init lecun                            99.0-99.7%
+      ... --l2 0.1 / --l2 1.0 / --dropout 0.2                    99.0-99.7% / 97.0-99.0% / 98.7-99.7%
+      ... --optimizer momentum / --optimizer adam                99.0-99.3% / 99.0-99.7%
+      ... --hidden 100                                           98.7-99.3%
+    --activation relu (tanh) --init lecun --eta 0.5             98.0-99.3% (98.3-99.7%)
+Two combinations do badly, as the notes would predict: --hidden 100 with the default N(0, 1) weights
+(69-89%: the output neurons saturate) and --optimizer momentum with the quadratic cost and N(0, 1) weights
+(81-99%); both are fine with --cost cross-entropy --init lecun.
 
 At the end it writes to --out (default out/digits): training_curves.png (training cost and held-out accuracy
 per epoch), network_graph.svg (the network's computation graph on one mini-batch, one box per module call,
@@ -32,7 +48,7 @@ checkpoint's settings; the result is bit for bit that of one uninterrupted run. 
 under --seed: every epoch's shuffle and dropout masks are drawn from (seed, epoch).
 
     python examples/digits.py                                   # the notes' recipe on the bundled digits
-    python examples/digits.py --cost cross-entropy --init lecun --l2 1.0 --epochs 30
+    python examples/digits.py --cost cross-entropy --init lecun --l2 0.1
     python examples/digits.py --data /usr/share/datasets/fashion-mnist --epochs 5
     python examples/digits.py --resume out/digits/checkpoint.npz --epochs 10
 """
@@ -59,7 +75,13 @@ DEFAULTS = dict(
     data="", limit=0, hidden=(30,), activation="sigmoid", cost="quadratic", init="normal", optimizer="sgd",
     eta=None, l2=0.0, dropout=0.0, batch_size=10,
 )
-DEFAULT_ETA = {"sgd": 3.0, "momentum": 0.3, "adam": 0.01}
+# (optimizer, cost) -> default eta: the notes' 3.0 (quadratic) and 0.5 (cross-entropy) for SGD; measured for the others
+DEFAULT_ETA = {
+    ("sgd", "quadratic"): 3.0, ("sgd", "cross-entropy"): 0.5,
+    ("momentum", "quadratic"): 0.1, ("momentum", "cross-entropy"): 0.05,
+    ("adam", "quadratic"): 0.01, ("adam", "cross-entropy"): 0.01,
+}
+OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
 DEFAULT_EPOCHS = 30
 QUICK_EPOCHS = 15
 SPLIT_SEED = 0  # NOTE: the held-out split of the bundled digits is fixed, so every --seed scores the same images
@@ -295,8 +317,9 @@ def parse_args(argv):
     add("--activation", choices=sorted(ACTIVATIONS), default=None, help="hidden activation (default: sigmoid)")
     add("--cost", choices=["quadratic", "cross-entropy"], default=None, help="default: quadratic")
     add("--init", choices=["normal", "lecun"], default=None, help="weights N(0,1) (default) or N(0,1/n_in)")
-    add("--optimizer", choices=sorted(DEFAULT_ETA), default=None, help="default: sgd")
-    add("--eta", type=float, default=None, help="learning rate (default: 3.0 sgd, 0.3 momentum, 0.01 adam)")
+    add("--optimizer", choices=OPTIMIZER_NAMES, default=None, help="default: sgd")
+    add("--eta", type=float, default=None, help="learning rate (default: sgd 3.0, or 0.5 with cross-entropy; "
+                                                "momentum 0.1, or 0.05 with cross-entropy; adam 0.01)")
     add("--l2", type=float, default=None, metavar="LAMBDA", help="L2 regularization lambda (default: 0)")
     add("--dropout", type=float, default=None, metavar="P", help="dropout on hidden layers (default: 0)")
     add("--batch-size", type=int, default=None, help="mini-batch size m (default: 10)")
@@ -325,7 +348,7 @@ def main(argv=None):
     else:
         cfg = dict(DEFAULTS, **given)
         if cfg["eta"] is None:
-            cfg["eta"] = DEFAULT_ETA[cfg["optimizer"]]
+            cfg["eta"] = DEFAULT_ETA[cfg["optimizer"], cfg["cost"]]
         seed, start, history = args.seed, 0, {"cost": [], "correct": [], "train_correct": []}
     if cfg["limit"] < 0:
         parser.error(f"--limit must be >= 1, got {cfg['limit']}")
