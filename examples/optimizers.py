@@ -21,8 +21,9 @@ the distance to the minimum per step) and digits_loss.png (training cost per epo
 
     python examples/optimizers.py [--steps 3000] [--epochs 10] [--seed 0] [--quick]
 
-Runs in about 15 seconds; --quick: 2 epochs of the digits network (the Rosenbrock part is unchanged). Deterministic under --seed (which
-only changes the digits network's initial weights and mini-batch order; the Rosenbrock runs are fixed).
+Runs in about 15 seconds; --quick: 2 epochs of the digits network (the Rosenbrock part is unchanged).
+Deterministic under --seed (which only changes the digits network's initial weights and mini-batch order;
+the Rosenbrock runs are fixed).
 """
 from __future__ import annotations
 
@@ -35,7 +36,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import Timer, make_parser, prepare_out, progress, pyplot, save_figure  # noqa: E402
 from digits import DEFAULTS, build_network, cost, epoch_seed, evaluate  # noqa: E402
 
-import autograd_mini as am  # noqa: E402
 import optim  # noqa: E402
 from autograd_mini import Tensor, data  # noqa: E402
 

@@ -133,7 +133,8 @@ def main(argv=None):
         f"L2, lambda = {lmbda:g}": dict(base, l2=lmbda),
         f"dropout p = {args.dropout:g}": dict(base, dropout=args.dropout),
     }
-    print(f"network [64, {args.hidden}, 10] sigmoid, cross-entropy cost, weights N(0, 1), SGD eta {args.eta:g}, batch 10; "
+    print(f"network [64, {args.hidden}, 10] sigmoid, cross-entropy cost, weights N(0, 1), SGD eta {args.eta:g}, "
+          f"batch 10; "
           f"{n_subset} training images, {len(Xv)} held out, {epochs} epochs, seed {args.seed}")
     runs, results = {}, {}
     with Timer() as timer:

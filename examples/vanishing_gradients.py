@@ -7,9 +7,9 @@ bundled 8x8 digits, with a softmax + cross-entropy cost on top:
 Biases start at 0 in both. For each Linear layer it measures the 2-norm of the gradient of the cost with
 respect to the layer's weights, on the whole training set (1,497 images, digits.py's split):
   1. at initialization: in the sigmoid network the first layer's gradient is some 10^4 times smaller than
-     the last layer's (4.6e-5 of it with --seed 0). Going backwards, every sigmoid multiplies the gradient by sigma'(z) <= 1/4 (times a weight
-     matrix of about unit size), so the early layers hardly learn. In the ReLU network (derivative 1 where
-     active) the gradient keeps its size through the layers.
+     the last layer's (4.6e-5 of it with --seed 0). Going backwards, every sigmoid multiplies the gradient
+     by sigma'(z) <= 1/4 (times a weight matrix of about unit size), so the early layers hardly learn. In
+     the ReLU network (derivative 1 where active) the gradient keeps its size through the layers.
   2. during training (mini-batch SGD, batch 10, eta 0.1, the same for both): the per-layer gradient norms
      after every epoch, and the held-out accuracy. The sigmoid network's early layers stay far behind for
      the whole run, and in 10 epochs it does not get off the ground (held-out accuracy near chance, 10%),
