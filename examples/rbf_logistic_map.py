@@ -210,7 +210,7 @@ def main(argv=None):
         ax.set(xlabel="step", ylabel="x", title="iterated prediction (chaotic: errors double each step)")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        save_figure(fig, os.path.join(out, "rbf_logistic_map.png"))
+        save_figure(fig, os.path.join(out, "rbf_logistic_map.png"), dpi=80)
     print(f"time: {timer.seconds:.1f} s")
     return {"rms": errors, "diverge_step": diverge, "centres": centres, "width": width, "seconds": timer.seconds}
 

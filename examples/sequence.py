@@ -152,9 +152,10 @@ def main(argv=None):
             results[kind] = dict(accuracy=evals[-1][1], losses=losses, evals=evals, grad_init=grad_init,
                                  grad_trained=grad_trained, seconds=t.seconds, params=n_params)
             solved = next((it for it, a in evals if a >= 0.95), None)
+            ratio = grad_init[0] / grad_init[-1]
             print(f"{kind.upper():>4}: test accuracy {evals[-1][1]:.3f} ({n_params} parameters, {t.seconds:.1f} s; "
                   f"first >= 95 % at step {solved}); |dL/dx_0| / |dL/dx_T-1| at init "
-                  f"{grad_init[0] / grad_init[-1]:.1e}")
+                  + (f"{ratio:.1e}" if ratio > 0 else "0 (underflows float32)"))
 
     plt = pyplot()
     if plt is not None:
@@ -166,11 +167,11 @@ def main(argv=None):
             k = max(len(r["losses"]) // 50, 1)
             smooth = np.convolve(r["losses"], np.ones(k) / k, mode="valid")
             axes[1].plot(np.arange(k, len(r["losses"]) + 1), smooth, label=names[kind])
+            color = f"C{list(results).index(kind)}"
             for key, style, when in (("grad_init", "--", "at init"), ("grad_trained", "-", "trained")):
                 rel = r[key] / r[key][-1]
                 rel[rel == 0] = np.nan  # NOTE: float32 underflow; a gap reads better than a drop to -inf
-                line, = axes[2].semilogy(rel, style, label=f"{names[kind]}, {when}",
-                                         **({} if when == "at init" else {"color": line.get_color()}))
+                axes[2].semilogy(rel, style, color=color, label=f"{names[kind]}, {when}")
         axes[0].axhline(0.5, color="gray", lw=0.5)
         axes[0].set(xlabel="training step", ylabel="test accuracy", ylim=(0.4, 1.02),
                     title=f"remember the first of T = {args.T} bits")
