@@ -23,8 +23,8 @@ cnn_<data>.png (test accuracy per epoch for both, and the CNN's first-layer filt
     python examples/cnn.py --data [/usr/share/datasets/fashion-mnist] [--epochs 2] [--train-size 0]
 
 Measured (seed 0, 2 cores): digits, 15 epochs: CNN 0.981, MLP 0.972, 5-20 s. Fashion-MNIST, 2 epochs on all
-60,000 images: CNN 0.878 (18k parameters), MLP 0.860 (80k parameters), about 1.5 minutes on an idle machine
-(4 on a loaded one), nearly all of it the CNN's; a third epoch gives 0.881 and 0.866. --quick: 5 epochs on
+60,000 images: CNN 0.8775 (18k parameters), MLP 0.8595 (80k parameters), about 1.5 minutes on an idle machine
+(3 on a loaded one), nearly all of it the CNN's; a third epoch gives 0.881 and 0.866. --quick: 5 epochs on
 the digits; with --data, 1 epoch on 2,000 images, tested on 2,000.
 """
 from __future__ import annotations
