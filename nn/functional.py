@@ -175,10 +175,12 @@ def binary_cross_entropy(probs, targets, reduction: str = "mean") -> Tensor:
 
 
 def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean") -> Tensor:
-    """binary_cross_entropy(sigmoid(x), t) computed stably: max(x, 0) - x * t + log(1 + exp(-|x|)).
+    """binary_cross_entropy(sigmoid(x), t) computed stably: softplus(x) - x * t, softplus(x) = log(1 + e**x).
 
-    Finite for any x (even |x| = 1e4) since exp only sees non-positive arguments. ``maximum`` splits its tie
-    at x = 0, so the derivative there is the exact sigmoid(0) - t = 0.5 - t.
+    softplus is the logsumexp of (0, x), whose primitive subtracts the max, so the loss is finite for any x
+    (even |x| = 1e4), and it is smooth: the first derivative is sigmoid(x) - t and the second sigmoid'(x)
+    everywhere, x = 0 included (a max(x, 0) + log(1 + exp(-|x|)) form has kinks there that give a zero
+    second derivative at 0).
 
     Args:
         logits: unnormalized scores x, any shape.
@@ -188,7 +190,8 @@ def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean") -
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     x, t = as_tensor(logits), as_tensor(targets)
     _same_shape("binary_cross_entropy_with_logits", x, t)
-    loss = AF.maximum(x, 0.0) - x * t + AF.log(1 + AF.exp(-AF.abs(x)))
+    softplus = AF.logsumexp(AF.stack([AF.zeros_like(x), x], axis=-1), axis=-1)
+    loss = softplus - x * t
     return _reduce(loss, reduction)
 
 

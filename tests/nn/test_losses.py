@@ -187,3 +187,13 @@ def test_loss_module_repr():
     assert repr(nn.MSELoss("sum")) == "MSELoss(reduction='sum')"
     with pytest.raises(ValueError, match="reduction"):
         nn.BCELoss("avg")
+
+
+def test_bce_with_logits_second_derivative_at_zero_logit():
+    """sigmoid'(0) = 1/4: the loss is smooth at x = 0 (no kink from max/abs), so Newton steps from w = 0 work."""
+    x = am.Tensor(np.zeros(3), requires_grad=True)
+    t = np.array([0.0, 1.0, 1.0])
+    assert am.gradgradcheck(lambda v: NF.binary_cross_entropy_with_logits(v, t, reduction="sum"), (x,))
+    (g,) = am.grad(NF.binary_cross_entropy_with_logits(x, t, reduction="sum"), x, create_graph=True)
+    (h,) = am.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, 0.25)
