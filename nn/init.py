@@ -140,3 +140,15 @@ def lecun_normal_(t, rng=None):
     """
     fan_in, _ = _fans(t)
     return normal_(t, 0.0, 1.0 / math.sqrt(fan_in) if fan_in else 0.0, rng)
+
+
+def default_affine_(weight, bias=None, rng=None) -> None:
+    """PyTorch's default for Linear and Conv2d: weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+
+    (The weight through ``kaiming_uniform_(weight, a=sqrt(5))``, which gives exactly that bound.)
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5), rng=rng)
+    if bias is not None:
+        fan_in = _fans(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
+        uniform_(bias, -bound, bound, rng=rng)

@@ -1,7 +1,6 @@
 """Conv2d and MaxPool2d (NCHW), vectorized through unfold (im2col)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -48,11 +47,7 @@ class Conv2d(Module):
 
     def reset_parameters(self, rng=None) -> None:
         """Draw weight and bias anew from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
-        if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in else 0.0
-            init.uniform_(self.bias, -bound, bound, rng=rng)
+        init.default_affine_(self.weight, self.bias, rng=rng)
 
     def forward(self, x):
         return NF.conv2d(x, self.weight, self.bias, self.stride, self.padding)

@@ -1,7 +1,6 @@
 """Linear, Identity and Flatten."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -40,10 +39,7 @@ class Linear(Module):
 
     def reset_parameters(self, rng=None) -> None:
         """Draw weight and bias anew from U(-1/sqrt(in_features), 1/sqrt(in_features))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=rng)
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features else 0.0
-            init.uniform_(self.bias, -bound, bound, rng=rng)
+        init.default_affine_(self.weight, self.bias, rng=rng)
 
     def forward(self, x):
         y = AF.matmul(x, self.weight.T)
