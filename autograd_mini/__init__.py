@@ -17,7 +17,7 @@ from .functional import (
     add, sub, mul, div, neg, pow, exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, clip, astype,
     maximum, minimum, where, sum, mean, max, min, var, std, logsumexp, softmax, log_softmax, argmax, argmin,
     reshape, transpose, swapaxes, flatten, broadcast_to, sum_to, expand_dims, squeeze, getitem,
-    concatenate, stack, matmul, less, less_equal, greater, greater_equal, equal, not_equal, sign,
+    concatenate, stack, matmul, linear, less, less_equal, greater, greater_equal, equal, not_equal, sign,
     zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
 )
 from .gradcheck import gradcheck, gradgradcheck

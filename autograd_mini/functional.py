@@ -420,6 +420,22 @@ def matmul(a, b) -> Tensor:
     return y
 
 
+def linear(x, weight, bias=None) -> Tensor:
+    """x @ weight.T + bias with weight (out, in) and bias (out,) or None: (..., in) -> (..., out)."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    xs, ws = x.data.shape, weight.data.shape
+    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
+        raise ShapeError(f"linear of input {xs} and weight {ws}: the weight must be (out, in) with in = {xs[-1:]}")
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.data.shape != (ws[0],):
+            raise ShapeError(f"linear: bias of shape {bias.data.shape} for a weight of shape {ws}; expected ({ws[0]},)")
+    if len(xs) == 1:  # a single example: through the batched form and back
+        y = linear(reshape(x, 1, xs[0]), weight, bias)
+        return reshape(y, ws[0])
+    return ops.Linear.apply(x, weight) if bias is None else ops.Linear.apply(x, weight, bias)
+
+
 # ----- comparisons (not differentiable) ------------------------------------------------------------------
 
 

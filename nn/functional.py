@@ -226,9 +226,8 @@ def dropout(x, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
 
 
 def linear(x, weight, bias=None) -> Tensor:
-    """x @ weight.T + bias with weight (out, in): (..., in) -> (..., out)."""
-    y = AF.matmul(x, as_tensor(weight).T)
-    return y if bias is None else y + bias
+    """x @ weight.T + bias with weight (out, in): (..., in) -> (..., out) (one graph node, see ops.Linear)."""
+    return AF.linear(x, weight, bias)
 
 
 # ----- convolution and pooling -----------------------------------------------------------------------------

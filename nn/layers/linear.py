@@ -42,8 +42,7 @@ class Linear(Module):
         init.default_affine_(self.weight, self.bias, rng=rng)
 
     def forward(self, x):
-        y = AF.matmul(x, self.weight.T)
-        return y if self.bias is None else y + self.bias
+        return AF.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -348,6 +348,29 @@ def test_matmul_shape_errors_name_both_shapes(a_shape, b_shape):
         am.matmul(Tensor(np.ones(a_shape)), Tensor(np.ones(b_shape)))
 
 
+LINEAR = [(4,), (3, 4), (2, 3, 4), (1, 2, 1, 4)]
+
+
+@pytest.mark.parametrize("x_shape", LINEAR, ids=[str(s) for s in LINEAR])
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@given(out=st.integers(1, 4), data=st.data())
+def test_linear(x_shape, bias, out, data):
+    x = data.draw(tensors(x_shape), label="x")
+    w = data.draw(tensors((out, x_shape[-1])), label="w")
+    if bias:
+        b = data.draw(tensors((out,)), label="b")
+        check(am.linear, (x, w, b), x.numpy() @ w.numpy().T + b.numpy())
+    else:
+        check(am.linear, (x, w), x.numpy() @ w.numpy().T)
+
+
+def test_linear_shape_errors_name_the_shapes():
+    with pytest.raises(am.ShapeError, match=re.escape("(2, 3)") + ".*" + re.escape("(4, 5)")):
+        am.linear(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 5))))
+    with pytest.raises(am.ShapeError, match="bias"):
+        am.linear(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3))), Tensor(np.ones(3)))
+
+
 # ***** dtypes *****
 
 
