@@ -7,24 +7,15 @@ backprop through time for the LSTM). Prints the ratio framework/numpy of the med
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import autograd_mini as am
 import nn
+from bench_overhead import median_time  # the benchmarks folder is the script's path
 
 F32 = np.float32
-
-
-def median_time(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 # ----- convolution + pooling ----------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import numpy as np
 import autograd_mini as am
 
 
-def _median_time(fn, repeat):
+def median_time(fn, repeat):
+    """Median wall time of repeat calls of fn (shared by the benchmark scripts)."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -83,7 +84,7 @@ def main(argv=None):
             leaf = lambda: torch.ones(4, requires_grad=True)
         run = tiny_chain(b, 1000, leaf)
         run()
-        t = _median_time(run, args.repeat)
+        t = median_time(run, args.repeat)
         print(f"  {b:14s} {t / 1000 * 1e6:6.2f} us/op")
 
     print(f"\n{args.long:,}-op chain (mul/add by constants), us/op (median of 3)")
