@@ -10,6 +10,7 @@ import numpy as np
 import autograd_mini.functional as AF
 from autograd_mini.errors import IndexingError, ShapeError
 from autograd_mini.functional import as_tensor, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from autograd_mini.ops import SoftmaxCrossEntropy
 from autograd_mini.random import get_rng
 from autograd_mini.tensor import Tensor
 
@@ -124,7 +125,8 @@ def nll_loss(log_probs, targets, reduction: str = "mean") -> Tensor:
 def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy: -log softmax(logits)[n, targets[n]] = logsumexp(logits[n]) - logits[n, targets[n]].
 
-    Stable for logits of any size (through ``log_softmax``). Shapes and errors as ``nll_loss``.
+    Stable for logits of any size; one graph node (``SoftmaxCrossEntropy``), whose gradient is
+    (softmax(logits) - onehot(targets)) / N for the mean. Shapes and errors as ``nll_loss``.
 
     Args:
         logits: unnormalized scores, (N, C) (or (N, C, d1, ...), or (C,)).
@@ -134,7 +136,17 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
     _check_reduction("cross_entropy", reduction)
     logits = as_tensor(logits)
     t = _class_targets("cross_entropy", logits, targets)
-    return _nll(log_softmax(logits, axis=1 if logits.ndim >= 2 else 0), t, reduction)
+    if logits.ndim == 2:
+        return SoftmaxCrossEntropy.apply(logits, targets=t, reduction=reduction)
+    if logits.ndim == 1:  # one example: every reduction of a single loss is the loss itself
+        return SoftmaxCrossEntropy.apply(AF.reshape(logits, 1, -1), targets=t.reshape(1), reduction="sum")
+    # (N, C, d1, ...): class axis last, every position becomes an example
+    c = logits.shape[1]
+    axes = (0,) + tuple(range(2, logits.ndim)) + (1,)
+    flat = AF.reshape(AF.transpose(logits, axes), -1, c)
+    if reduction != "none":
+        return SoftmaxCrossEntropy.apply(flat, targets=t.reshape(-1), reduction=reduction)
+    return AF.reshape(SoftmaxCrossEntropy.apply(flat, targets=t.reshape(-1), reduction="none"), t.shape)
 
 
 def _clamped_log(p: Tensor) -> Tensor:

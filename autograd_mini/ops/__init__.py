@@ -14,3 +14,4 @@ from .reduce import Sum, Max, LogSumExp
 from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Concatenate
 from .linalg import Linear, MatMul
 from .window import Pad, Unfold, Fold
+from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad

@@ -371,6 +371,56 @@ def test_linear_shape_errors_name_the_shapes():
         am.linear(Tensor(np.ones((2, 3))), Tensor(np.ones((4, 3))), Tensor(np.ones(3)))
 
 
+# ***** fused losses *****
+
+REDUCTIONS = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}
+
+
+@st.composite
+def logits_and_targets(draw):
+    n, c = draw(st.integers(0, 4)), draw(st.integers(1, 4))
+    x = draw(tensors((n, c), elements=(-5, 5)), label="logits")
+    t = draw(arrays(np.int64, (n,), elements=st.integers(0, c - 1)), label="targets")
+    return x, t
+
+
+def softmax_ref(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("reduction", list(REDUCTIONS))
+@given(case=logits_and_targets())
+def test_softmax_cross_entropy(reduction, case):
+    x, t = case
+    assume(x.shape[0] or reduction != "mean")  # the mean of no examples is nan, checked below
+    xs = x.numpy()
+    expected = np.log(np.exp(xs).sum(axis=1)) - xs[np.arange(len(t)), t]
+    check(lambda z: am.ops.SoftmaxCrossEntropy.apply(z, targets=t, reduction=reduction), (x,),
+          REDUCTIONS[reduction](expected))
+
+
+@pytest.mark.parametrize("reduction", list(REDUCTIONS))
+@given(case=logits_and_targets(), data=st.data())
+def test_softmax_cross_entropy_grad_is_a_primitive_with_both_derivatives(reduction, case, data):
+    # the gradient node itself, as a function of the logits and of the incoming gradient: its first derivatives
+    # are the second derivatives of the loss, its second derivatives the third
+    x, t = case
+    n = x.shape[0]
+    assume(n)
+    gy = data.draw(tensors(() if reduction != "none" else (n,), elements=(-2, 2)), label="gy")
+    w = gy.numpy()[:, None] if reduction == "none" else gy.numpy() / (n if reduction == "mean" else 1)
+    expected = (softmax_ref(x.numpy()) - np.eye(x.shape[1])[t]) * w
+    check(lambda z, g: am.ops.SoftmaxCrossEntropyGrad.apply(z, g, targets=t, reduction=reduction), (x, gy), expected)
+
+
+def test_softmax_cross_entropy_of_no_examples():
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    t = np.zeros(0, dtype=np.int64)
+    assert np.isnan(am.ops.SoftmaxCrossEntropy.apply(x, targets=t, reduction="mean").item())
+    assert am.ops.SoftmaxCrossEntropy.apply(x, targets=t, reduction="sum").item() == 0
+
+
 # ***** dtypes *****
 
 
