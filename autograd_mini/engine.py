@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from heapq import heapify, heappop, heappush
+from operator import attrgetter
 
 from . import grad_mode
 from .errors import NoGradError, ShapeError
@@ -18,43 +18,52 @@ from .tensor import Tensor, _make
 def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator[Tensor]:
     """Yield every tensor reachable from roots, each one after all the tensors that consume it.
 
-    Every recorded node carries a sequence number from its creation, and a consumer is always created after
-    the tensors it consumes; so popping tensors from a heap, newest node first, is a topological order. One
-    iterative pass, O(n log w) for a graph of n tensors and width w (a chain of 100,000 ops needs no
-    recursion). Leaves come last. By default only tensors that take part in backward (require grad) are
-    visited; ``everything=True`` also yields constants and inputs that do not require grad (for drawing).
+    Leaves come last. By default only tensors that take part in backward (require grad) are visited;
+    ``everything=True`` also yields constants and inputs that do not require grad (for drawing).
 
     Raises:
-        GraphFreedError: if the walk reaches a node whose graph an earlier backward freed.
+        GraphFreedError: if the graph reaches a node whose graph an earlier backward freed (before anything
+            is yielded).
     """
-    heap = []
-    seen = set()
-    tie = 0  # NOTE: unique second key, so that the heap never compares two Tensors (== is elementwise)
+    order = _graph_order(roots, everything)
+    while order:
+        yield order.pop()
+
+
+_creation_number = attrgetter("grad_fn.seq")
+
+
+def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> list:
+    """The tensors reachable from roots, such that popping from the end gives consumers before producers.
+
+    Every recorded node carries a sequence number from its creation, and a consumer is always created after
+    the tensors it consumes; so the tensors made by nodes, sorted by their node's number, are in topological
+    order, with the leaves before all of them (popped last). One iterative pass to collect (a chain of 100,000
+    ops needs no recursion) and one sort, which is linear for a chain (its walk is already in order).
+    """
+    made, leaves, stack, seen = [], [], [], set()
     for r in roots:
         if id(r) not in seen:
             seen.add(id(r))
-            node = r.grad_fn
-            heap.append((1 if node is None else -node.seq, tie, r))
-            tie += 1
-    heapify(heap)
-    while heap:
-        t = heappop(heap)[2]
+            stack.append(r)
+    while stack:
+        t = stack.pop()
         node = t.grad_fn
         if node is None:
-            yield t
+            leaves.append(t)
             continue
-        inputs = node.inputs  # NOTE: read before yielding; the caller may free the node
+        made.append(t)
+        inputs = node.inputs
         if inputs is None:
             node.parents()  # raises GraphFreedError with the explanation
-        yield t
         for p in inputs:
-            if everything or p.requires_grad:
-                k = id(p)
-                if k not in seen:
-                    seen.add(k)
-                    pn = p.grad_fn
-                    heappush(heap, (1 if pn is None else -pn.seq, tie, p))
-                    tie += 1
+            if (everything or p.requires_grad) and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    made.sort(key=_creation_number)
+    leaves.reverse()  # NOTE: popped in the order they were reached from the roots
+    leaves += made
+    return leaves
 
 
 def _seed(root: Tensor, gradient) -> Tensor:
@@ -71,7 +80,7 @@ def _seed(root: Tensor, gradient) -> Tensor:
                 f"backward() without a gradient needs a one-element output, got shape {root.shape}; "
                 "pass gradient=<array of that shape> (d loss / d output) or reduce the output first (e.g. .sum())"
             )
-        return _make(np.ones_like(root.data))
+        return _make(np.ones(root.data.shape, root.data.dtype))
     g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root.data.dtype))
     if g.shape != root.shape:
         raise ShapeError(f"backward(gradient=...) expects shape {root.shape}, got {g.shape}")
@@ -102,8 +111,10 @@ def _run_backward(
         grads[k] = s if k not in grads else grads[k] + s  # the same output given twice: seeds add up
     result: Dict[int, Tuple[Tensor, Tensor]] = {}
     sum_to, astype, add = F.sum_to, F.astype, np.add
+    order = _graph_order(roots)
     with grad_mode.set_grad_enabled(create_graph):
-        for t in iter_graph(roots):
+        while order:
+            t = order.pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
             key = id(t)
             gy = grads.pop(key, None)
             if gy is None:
