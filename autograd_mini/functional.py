@@ -61,6 +61,8 @@ def _axes(axis: Axis, ndim: int, op: str):
     """Normalize axis to None or a sorted tuple of non-negative ints, raising a clear error when out of range."""
     if axis is None:
         return None
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis % ndim,)  # NOTE: the common case, without the general checks below
     items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in items:

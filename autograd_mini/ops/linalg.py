@@ -5,6 +5,8 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
+from .reduce import Sum
+from .shape import Transpose
 
 
 # ***** linear algebra *****
@@ -72,15 +74,17 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        # NOTE: the primitives are applied directly (shapes are known to be valid): this runs in every layer
         x, w = ctx.inputs[0], ctx.inputs[1]
         need = ctx.needs_input_grad
-        gx = F.matmul(gy, w) if need[0] else None
-        gw = gb = None
+        gx = gw = gb = None
+        if need[0]:
+            gx = MatMul.apply(gy, w) if gy.data.ndim == 2 else F.matmul(gy, w)
         if need[1] or (len(need) > 2 and need[2]):
-            gy2 = F.reshape(gy, -1, gy.shape[-1]) if gy.ndim != 2 else gy
+            gy2 = F.reshape(gy, -1, gy.shape[-1]) if gy.data.ndim != 2 else gy
             if need[1]:
-                x2 = F.reshape(x, -1, x.shape[-1]) if x.ndim != 2 else x
-                gw = F.matmul(F.transpose(gy2), x2)
+                x2 = F.reshape(x, -1, x.shape[-1]) if x.data.ndim != 2 else x
+                gw = MatMul.apply(Transpose.apply(gy2, axes=None), x2)
             if len(need) > 2 and need[2]:
-                gb = F.sum(gy2, axis=0)
+                gb = Sum.apply(gy2, axis=(0,), keepdims=False)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)
