@@ -80,7 +80,9 @@ def _seed(root: Tensor, gradient) -> Tensor:
                 f"backward() without a gradient needs a one-element output, got shape {root.shape}; "
                 "pass gradient=<array of that shape> (d loss / d output) or reduce the output first (e.g. .sum())"
             )
-        return _make(np.ones(root.data.shape, root.data.dtype))
+        one = np.empty(root.data.shape, root.data.dtype)
+        one.fill(1)  # NOTE: not np.ones, a Python function in numpy
+        return _make(one)
     g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root.data.dtype))
     if g.shape != root.shape:
         raise ShapeError(f"backward(gradient=...) expects shape {root.shape}, got {g.shape}")

@@ -108,6 +108,9 @@ class Function:
             elif n == 1:
                 a = inputs[0]
                 y = cls.forward(ctx, a.data, **attrs)
+            elif n == 3:
+                a, b, c = inputs
+                y = cls.forward(ctx, a.data, b.data, c.data, **attrs)
             else:
                 y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
         except (ValueError, IndexError) as e:
@@ -119,6 +122,8 @@ class Function:
                 needs = (a.requires_grad, b.requires_grad)
             elif n == 1:
                 needs = (a.requires_grad,)
+            elif n == 3:
+                needs = (a.requires_grad, b.requires_grad, c.requires_grad)
             else:
                 needs = tuple([t.requires_grad for t in inputs])
             if True in needs:

@@ -83,7 +83,8 @@ def _class_targets(name: str, scores: Tensor, targets) -> np.ndarray:
             f"got {t.shape}"
         )
     n_classes = scores.shape[1 if scores.ndim >= 2 else 0]
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
+    # NOTE: one reduction instead of min and max: seen as unsigned, a negative index is larger than any class
+    if t.size and np.maximum.reduce(t.view(t.dtype.str.replace("i", "u")), None) >= n_classes:
         bad = t[(t < 0) | (t >= n_classes)]
         raise IndexingError(
             f"{name}: target {int(bad.flat[0])} is out of range for {n_classes} classes (valid: 0..{n_classes - 1})"

@@ -1,7 +1,14 @@
 """Helpers shared by the primitive ops."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..tensor import _make
+
+# NOTE: the ufunc reductions themselves: ndarray.sum/.max go through a Python wrapper (numpy/_core/_methods.py)
+# first. Call as _sum(x, axis, dtype, out, keepdims).
+_sum = np.add.reduce
+_max = np.maximum.reduce
 
 
 def _keepdims_shape(shape, axis):

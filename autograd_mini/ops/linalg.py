@@ -20,9 +20,10 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        # NOTE: np.dot for 2-D: OpenBLAS's matmul path is ~8x slower when the inner dimension is 1 (outer products)
+        # NOTE: dot for 2-D: OpenBLAS's matmul path is ~8x slower when the inner dimension is 1 (outer products).
+        # The method, not np.dot: it skips numpy's __array_function__ dispatch (a Python call).
         if a.ndim == 2 and b.ndim == 2:
-            return np.dot(a, b)
+            return a.dot(b)
         return np.matmul(a, b)
 
     @staticmethod
@@ -64,11 +65,11 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        y = np.dot(x, w.T) if x.ndim == 2 else np.matmul(x, w.T)
+        y = x.dot(w.T) if x.ndim == 2 else np.matmul(x, w.T)
         if b is None:
             return y
         if b.dtype == y.dtype:
-            y += b  # NOTE: in place on the fresh product that np.dot/np.matmul allocated
+            y += b  # NOTE: in place on the fresh product that dot/matmul allocated
             return y
         return y + b
 

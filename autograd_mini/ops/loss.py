@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
-from ._util import _const
+from ._util import _const, _max, _sum
 
 
 # ***** losses *****
@@ -43,9 +43,9 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, x, targets, reduction):
         ctx.targets, ctx.reduction = targets, reduction
         rows = np.arange(x.shape[0])
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - _max(x, 1, None, None, True)
         e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
+        s = _sum(e, 1, None, None, True)
         ctx.softmax_parts = (e, s)  # NOTE: softmax = e / s, for the backward without another exp
         return _reduce(np.log(s[:, 0]) - shifted[rows, targets], reduction)
 
@@ -68,8 +68,8 @@ class SoftmaxCrossEntropyGrad(Function):
     def forward(ctx, x, gy, targets, reduction, softmax_parts=None):
         ctx.targets, ctx.reduction = targets, reduction
         if softmax_parts is None:
-            e = np.exp(x - x.max(axis=1, keepdims=True))
-            softmax_parts = (e, e.sum(axis=1, keepdims=True))
+            e = np.exp(x - _max(x, 1, None, None, True))
+            softmax_parts = (e, _sum(e, 1, None, None, True))
         g = softmax_parts[0] / softmax_parts[1]
         n = x.shape[0]
         g[np.arange(n), targets] -= 1

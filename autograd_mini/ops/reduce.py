@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
-from ._util import _const, _keepdims_shape
+from ._util import _const, _keepdims_shape, _max, _sum
 
 
 # ***** reductions *****
@@ -17,7 +17,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
-        return x.sum(axis=axis, keepdims=keepdims)
+        return _sum(x, axis, None, None, keepdims)
 
     @staticmethod
     def backward(ctx, gy):
@@ -35,7 +35,7 @@ class Max(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
-        return x.max(axis=axis, keepdims=keepdims)
+        return _max(x, axis, None, None, keepdims)
 
     @staticmethod
     def backward(ctx, gy):
@@ -56,7 +56,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
-        m = x.max(axis=axis, keepdims=True)
+        m = _max(x, axis, None, None, True)
         if np.isfinite(m).all():
             y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m  # the sum is >= 1: no log(0)
         else:
