@@ -114,7 +114,9 @@ def _run_backward(
     result: Dict[int, Tuple[Tensor, Tensor]] = {}
     sum_to, astype, add = F.sum_to, F.astype, np.add
     order = _graph_order(roots)
-    with grad_mode.set_grad_enabled(create_graph):
+    mode = grad_mode.enabled
+    grad_mode.enabled = create_graph  # NOTE: set_grad_enabled inlined (it is a class: costs an instance per call)
+    try:
         while order:
             t = order.pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
             key = id(t)
@@ -158,6 +160,8 @@ def _run_backward(
                     owned.add(k)
             if not retain_graph:
                 node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
+    finally:
+        grad_mode.enabled = mode
     return result
 
 

@@ -53,8 +53,10 @@ _scope = None  # the innermost open Scope; Function.apply stamps it on every nod
 def push_scope(owner) -> Scope:
     """Open a scope: nodes recorded until ``pop_scope`` get ``node.scope`` pointing to it (or a child)."""
     global _scope
-    _scope = Scope(owner, _scope)
-    return _scope
+    s = _new(Scope)  # NOTE: without calling __init__: this runs on every module call
+    s.owner, s.parent = owner, _scope
+    _scope = s
+    return s
 
 
 def pop_scope(scope: Scope) -> None:
