@@ -25,45 +25,47 @@ def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator
         GraphFreedError: if the graph reaches a node whose graph an earlier backward freed (before anything
             is yielded).
     """
-    order = _graph_order(roots, everything)
-    while order:
-        yield order.pop()
+    made, leaves = _graph_order(roots, everything)
+    while made:
+        yield made.pop()
+    yield from leaves
 
 
 _creation_number = attrgetter("grad_fn.seq")
 
 
-def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> list:
-    """The tensors reachable from roots, such that popping from the end gives consumers before producers.
+def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[list, list]:
+    """The tensors reachable from roots: (made by nodes, ascending in creation order; leaves, in the order reached).
 
     Every recorded node carries a sequence number from its creation, and a consumer is always created after
-    the tensors it consumes; so the tensors made by nodes, sorted by their node's number, are in topological
-    order, with the leaves before all of them (popped last). One iterative pass to collect (a chain of 100,000
-    ops needs no recursion) and one sort, which is linear for a chain (its walk is already in order).
+    the tensors it consumes; so popping the tensors made by nodes from the end of the first list visits every
+    consumer before what it consumes. One iterative pass to collect (a chain of 100,000 ops needs no
+    recursion) and one sort, which is linear for a chain (its walk is already in order).
     """
     made, leaves, stack, seen = [], [], [], set()
     for r in roots:
         if id(r) not in seen:
             seen.add(id(r))
-            stack.append(r)
+            (leaves if r.grad_fn is None else stack).append(r)
+    push, pop, add, keep = stack.append, stack.pop, seen.add, made.append
     while stack:
-        t = stack.pop()
+        t = pop()
+        keep(t)
         node = t.grad_fn
-        if node is None:
-            leaves.append(t)
-            continue
-        made.append(t)
         inputs = node.inputs
         if inputs is None:
             node.parents()  # raises GraphFreedError with the explanation
         for p in inputs:
-            if (everything or p.requires_grad) and id(p) not in seen:
-                seen.add(id(p))
-                stack.append(p)
+            if everything or p.requires_grad:
+                k = id(p)
+                if k not in seen:
+                    add(k)
+                    if p.grad_fn is None:
+                        leaves.append(p)
+                    else:
+                        push(p)
     made.sort(key=_creation_number)
-    leaves.reverse()  # NOTE: popped in the order they were reached from the roots
-    leaves += made
-    return leaves
+    return made, leaves
 
 
 def _seed(root: Tensor, gradient) -> Tensor:
@@ -113,26 +115,20 @@ def _run_backward(
         grads[k] = s if k not in grads else grads[k] + s  # the same output given twice: seeds add up
     result: Dict[int, Tuple[Tensor, Tensor]] = {}
     sum_to, astype, add = F.sum_to, F.astype, np.add
-    order = _graph_order(roots)
+    made, leaves = _graph_order(roots)
     mode = grad_mode.enabled
     grad_mode.enabled = create_graph  # NOTE: set_grad_enabled inlined (it is a class: costs an instance per call)
     try:
-        while order:
-            t = order.pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
+        while made:
+            t = made.pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
             key = id(t)
             gy = grads.pop(key, None)
             if gy is None:
                 continue  # no gradient reached t (every rule on the way returned None)
             node = t.grad_fn
-            if wanted is not None:  # grad(): collect the requested gradients, touch no .grad
-                if key in wanted:
-                    result[key] = (t, gy)
-                if node is None:
-                    continue
-            elif node is None:  # backward(): a leaf; the caller stores its .grad
+            if wanted is not None and key in wanted:  # grad(): collect the requested gradients
                 result[key] = (t, gy)
-                continue
-            elif t._retains_grad:
+            if t._retains_grad and wanted is None:
                 g = gy if create_graph else _make(np.array(gy.data))  # NOTE: a copy: gy flows on to the inputs
                 t.grad = g if t.grad is None else t.grad + g
             gxs = node.backward(node, gy)
@@ -162,6 +158,11 @@ def _run_backward(
                 node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
     finally:
         grad_mode.enabled = mode
+    for leaf in leaves:  # NOTE: what is left in grads belongs to leaves
+        key = id(leaf)
+        g = grads.get(key)
+        if g is not None and (wanted is None or key in wanted):
+            result[key] = (leaf, g)
     return result
 
 
