@@ -67,29 +67,41 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 
 def _class_targets(name: str, scores: Tensor, targets) -> np.ndarray:
     """Validate integer class targets against (N, C, d1, ...) or (C,) scores; return them as an ndarray."""
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: targets must be integer class indices, got dtype {t.dtype}; "
             "for one-hot or probability targets use e.g. -(targets * log_softmax(logits)).sum(axis=1).mean()"
         )
-    if scores.ndim == 0:
+    shape = scores.data.shape
+    if not shape:
         raise ShapeError(f"{name}: input must have a class axis, got a 0-d tensor")
-    expected = scores.shape[:1] + scores.shape[2:] if scores.ndim >= 2 else ()
+    class_axis = 1 if len(shape) >= 2 else 0
+    expected = (shape[0],) + shape[2:] if class_axis else ()
     if t.shape != expected:
         raise ShapeError(
-            f"{name}: input of shape {scores.shape} (class axis {1 if scores.ndim >= 2 else 0}, "
-            f"{scores.shape[1 if scores.ndim >= 2 else 0]} classes) needs targets of shape {expected}, "
-            f"got {t.shape}"
+            f"{name}: input of shape {shape} (class axis {class_axis}, {shape[class_axis]} classes) "
+            f"needs targets of shape {expected}, got {t.shape}"
         )
-    n_classes = scores.shape[1 if scores.ndim >= 2 else 0]
+    n_classes = shape[class_axis]
     # NOTE: one reduction instead of min and max: seen as unsigned, a negative index is larger than any class
-    if t.size and np.maximum.reduce(t.view(t.dtype.str.replace("i", "u")), None) >= n_classes:
+    if t.size and np.maximum.reduce(t.view(_unsigned(t.dtype)), None) >= n_classes:
         bad = t[(t < 0) | (t >= n_classes)]
         raise IndexingError(
             f"{name}: target {int(bad.flat[0])} is out of range for {n_classes} classes (valid: 0..{n_classes - 1})"
         )
     return t
+
+
+_UNSIGNED: dict = {}
+
+
+def _unsigned(dtype: np.dtype) -> np.dtype:
+    """The unsigned integer dtype of the same size and byte order."""
+    u = _UNSIGNED.get(dtype)
+    if u is None:
+        u = _UNSIGNED[dtype] = np.dtype(dtype.str.replace("i", "u"))
+    return u
 
 
 def _nll(log_probs: Tensor, t: np.ndarray, reduction: str) -> Tensor:

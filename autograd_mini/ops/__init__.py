@@ -12,6 +12,6 @@ Everything not in this package is a composite in functional.py, whose derivative
 from .elementwise import Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, Sigmoid, Relu, Abs, Clip, Cast
 from .reduce import Sum, Max, LogSumExp
 from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Concatenate
-from .linalg import Linear, MatMul
+from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold
 from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad

@@ -44,6 +44,25 @@ class MatMul(Function):
         return ga, gb
 
 
+class MatMulTransA(Function):
+    """y = a^T @ b for 2-D a (k, m) and b (k, n);  dy/da = b @ gy^T,  dy/db = a @ gy
+
+    NOTE: the weight gradient of every layer call (gy^T @ x) as one node instead of a Transpose and a MatMul.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a.T.dot(b)  # NOTE: dot, also for k == 1 (an outer product; see MatMul.forward)
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.inputs
+        na, nb = ctx.needs_input_grad
+        ga = MatMul.apply(b, Transpose.apply(gy, axes=None)) if na else None
+        gb = MatMul.apply(a, gy) if nb else None
+        return ga, gb
+
+
 def _column_major(t) -> bool:
     """True for a 2-D operand stored transposed (e.g. weight.T in a Linear layer)."""
     # NOTE: its gradient is then computed as (.)^T so that it comes out in the same memory order as the
@@ -85,7 +104,7 @@ class Linear(Function):
             gy2 = F.reshape(gy, -1, gy.shape[-1]) if gy.data.ndim != 2 else gy
             if need[1]:
                 x2 = F.reshape(x, -1, x.shape[-1]) if x.data.ndim != 2 else x
-                gw = MatMul.apply(Transpose.apply(gy2, axes=None), x2)
+                gw = MatMulTransA.apply(gy2, x2)
             if len(need) > 2 and need[2]:
                 gb = Sum.apply(gy2, axis=(0,), keepdims=False)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)

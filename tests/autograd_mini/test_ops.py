@@ -348,6 +348,14 @@ def test_matmul_shape_errors_name_both_shapes(a_shape, b_shape):
         am.matmul(Tensor(np.ones(a_shape)), Tensor(np.ones(b_shape)))
 
 
+@given(k=st.integers(1, 4), m=st.integers(1, 4), n=st.integers(1, 4), data=st.data())
+def test_matmul_trans_a(k, m, n, data):
+    # the weight-gradient primitive of Linear: a^T @ b (k == 1 is the batch-1 outer product)
+    a = data.draw(tensors((k, m)), label="a")
+    b = data.draw(tensors((k, n)), label="b")
+    check(am.ops.MatMulTransA.apply, (a, b), a.numpy().T @ b.numpy())
+
+
 LINEAR = [(4,), (3, 4), (2, 3, 4), (1, 2, 1, 4)]
 
 
