@@ -125,15 +125,19 @@ class Optimizer:
             ValueError: if a gradient's shape differs from its parameter's.
         """
         loss = closure() if closure is not None else None
+        states, update = self.state, self._update
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                g = _grad_array(p)
-                state = self.state.get(p)
+                data, g = p.data, grad.data
+                if g.dtype != data.dtype or g.shape != data.shape:
+                    g = _grad_array(p)
+                state = states.get(p)
                 if state is None:
-                    state = self.state[p] = self._init_state(p.data, group)
-                self._update(p.data, g, group, state)
+                    state = states[p] = self._init_state(data, group)
+                update(data, g, group, state)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -57,10 +57,12 @@ class SGD(Optimizer):
         }
 
     def _update(self, p: np.ndarray, g: np.ndarray, group: dict[str, Any], state: dict[str, Any]) -> None:
-        lr, momentum, weight_decay = float(group["lr"]), float(group["momentum"]), float(group["weight_decay"])
+        # NOTE: float(): a numpy float64 hyperparameter would turn float32 updates into float64 arithmetic
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
         if weight_decay != 0:
-            g = g + weight_decay * p
+            g = g + float(weight_decay) * p
         if momentum != 0:
+            momentum = float(momentum)
             b = state["momentum_buffer"]
             if b is None:
                 # NOTE: np.array rather than g.copy(): arithmetic on 0-d arrays returns numpy scalars
@@ -69,7 +71,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += g
             g = g + momentum * b if group["nesterov"] else b
-        p -= lr * g
+        p -= float(group["lr"]) * g
 
 
 class Momentum(SGD):
