@@ -75,21 +75,34 @@ def make_torch_step(params, X, y, lr):
     return step
 
 
-def time_interleaved(fns, repeat, inner):
+def time_interleaved(fns, repeat, block_seconds=0.01):
+    """Median time per call of each fn, timed in short alternating blocks (A, B, C, A, B, C, ...).
+
+    Short blocks, many of them, so that every variant sees the same machine: shared machines change speed
+    over seconds, which long blocks would turn into a bias for whichever variant ran at the wrong moment.
+    Each block starts with one untimed call, so that what is timed is the steady state of a training loop.
+    """
+    inner = []
+    for f in fns:  # calibrate: enough calls per block to fill block_seconds
+        t0 = time.perf_counter()
+        f()
+        inner.append(max(1, int(block_seconds / max(time.perf_counter() - t0, 1e-6))))
+    inner = [min(inner)] * len(fns)  # NOTE: the same number of calls for every variant
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, f in enumerate(fns):
+            f()  # NOTE: untimed: the first call after another variant ran pays for its caches (steady state is timed)
             t0 = time.perf_counter()
-            for _ in range(inner):
+            for _ in range(inner[i]):
                 f()
-            times[i].append((time.perf_counter() - t0) / inner)
+            times[i].append((time.perf_counter() - t0) / inner[i])
     return [float(np.median(t)) for t in times]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batches", type=int, nargs="+", default=[1, 10, 64, 512])
-    p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--repeat", type=int, default=101, help="blocks per variant (default 101)")
     p.add_argument("--no-torch", action="store_true")
     args = p.parse_args(argv)
     try:
@@ -115,8 +128,7 @@ def main(argv=None):
         # same start, same math: the first losses must agree
         first = [f() for f in fns]
         assert abs(first[0] - first[1]) < 1e-4 * max(1.0, abs(first[0])), first
-        inner = max(1, int(2000 / (n + 10)))
-        t = time_interleaved(fns, args.repeat, inner)
+        t = time_interleaved(fns, args.repeat)
         line = f"{n:5d}   {t[0] * 1e3:8.3f}   {t[1] * 1e3:16.3f}   {t[1] / t[0]:5.2f}"
         if have_torch:
             line += f"   {t[2] * 1e3:8.3f}   {t[2] / t[0]:11.2f}"
