@@ -254,7 +254,9 @@ class Module:
         try:
             if _forward_call_hooks:
                 return self._call_with_hooks(args, kwargs)
-            return self.forward(*args, **kwargs)
+            if kwargs or len(args) != 1:
+                return self.forward(*args, **kwargs)
+            return self.forward(args[0])  # NOTE: the common case as a plain call, which is cheaper than f(*a, **k)
         finally:
             _pop_scope(scope)
 
