@@ -197,7 +197,8 @@ def backward(
     for leaf, g in leaf_grads.values():
         if not create_graph:
             d = g.data
-            b = id(_base(d))
+            b = d.base  # NOTE: _base inlined (it runs for every parameter)
+            b = id(d if b is None else b)
             if b in taken or not d.flags.writeable:
                 g = _make(np.array(d))  # NOTE: each leaf gets its own writable array: no aliasing between .grads
             else:
