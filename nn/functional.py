@@ -104,14 +104,18 @@ def _unsigned(dtype: np.dtype) -> np.dtype:
     return u
 
 
+def _examples_by_class(scores: Tensor) -> Tensor:
+    """(N, C, d1, ...) -> (N * d1 * ..., C): class axis last, every position becomes an example."""
+    axes = (0,) + tuple(range(2, scores.ndim)) + (1,)
+    return AF.reshape(AF.transpose(scores, axes), -1, scores.shape[1])
+
+
 def _nll(log_probs: Tensor, t: np.ndarray, reduction: str) -> Tensor:
     """-log_probs at the target classes (class axis 1, or 0 for a single example), then reduced."""
     if log_probs.ndim == 1:
         return _reduce(-log_probs[int(t)], reduction)
-    if log_probs.ndim > 2:  # (N, C, d1, ...): class axis last, every position becomes an example
-        c = log_probs.shape[1]
-        axes = (0,) + tuple(range(2, log_probs.ndim)) + (1,)
-        picked = AF.getitem(AF.reshape(AF.transpose(log_probs, axes), (-1, c)), (np.arange(t.size), t.reshape(-1)))
+    if log_probs.ndim > 2:
+        picked = AF.getitem(_examples_by_class(log_probs), (np.arange(t.size), t.reshape(-1)))
         return _reduce(-AF.reshape(picked, t.shape), reduction)
     return _reduce(-AF.getitem(log_probs, (np.arange(t.shape[0]), t)), reduction)
 
@@ -153,10 +157,7 @@ def cross_entropy(logits, targets, reduction: str = "mean") -> Tensor:
         return SoftmaxCrossEntropy.apply(logits, targets=t, reduction=reduction)
     if logits.ndim == 1:  # one example: every reduction of a single loss is the loss itself
         return SoftmaxCrossEntropy.apply(AF.reshape(logits, 1, -1), targets=t.reshape(1), reduction="sum")
-    # (N, C, d1, ...): class axis last, every position becomes an example
-    c = logits.shape[1]
-    axes = (0,) + tuple(range(2, logits.ndim)) + (1,)
-    flat = AF.reshape(AF.transpose(logits, axes), -1, c)
+    flat = _examples_by_class(logits)
     if reduction != "none":
         return SoftmaxCrossEntropy.apply(flat, targets=t.reshape(-1), reduction=reduction)
     return AF.reshape(SoftmaxCrossEntropy.apply(flat, targets=t.reshape(-1), reduction="none"), t.shape)
