@@ -76,10 +76,11 @@ class Function:
         name: display name, the class name (e.g. ``"Mul"``).
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "seq", "__dict__", "__weakref__")
+    # NOTE: scope is a slot, set on every recorded node: a class default would send the assignment to a
+    # per-node __dict__ (a dict allocated for every node recorded inside a module).
+    __slots__ = ("inputs", "needs_input_grad", "seq", "scope", "__dict__", "__weakref__")
     save_output = False  # NOTE: set True in ops whose derivative uses the output (exp, tanh, ...)
     _output = None
-    scope = None
 
     @property
     def name(self) -> str:
@@ -101,18 +102,19 @@ class Function:
     def apply(cls, *inputs, **attrs):
         """Run forward on the inputs' arrays and record the node if any input requires grad."""
         ctx = _new(cls)
-        # NOTE: arity is unrolled (no comprehensions): this is the hottest path of the library.
+        # NOTE: arity is unrolled (no comprehensions), and forward is called without ** when there are no
+        # attributes (that would build a dict per call): this is the hottest path of the library.
         n = len(inputs)
         try:
             if n == 2:
                 a, b = inputs
-                y = cls.forward(ctx, a.data, b.data, **attrs)
+                y = cls.forward(ctx, a.data, b.data, **attrs) if attrs else cls.forward(ctx, a.data, b.data)
             elif n == 1:
                 a = inputs[0]
-                y = cls.forward(ctx, a.data, **attrs)
+                y = cls.forward(ctx, a.data, **attrs) if attrs else cls.forward(ctx, a.data)
             elif n == 3:
                 a, b, c = inputs
-                y = cls.forward(ctx, a.data, b.data, c.data, **attrs)
+                y = cls.forward(ctx, a.data, b.data, c.data, **attrs) if attrs else cls.forward(ctx, a.data, b.data, c.data)
             else:
                 y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
         except (ValueError, IndexError) as e:
@@ -132,14 +134,13 @@ class Function:
                 ctx.inputs = inputs
                 ctx.needs_input_grad = needs
                 ctx.seq = _next_seq()  # NOTE: creation order; the engine's walk relies on it (see iter_graph)
+                ctx.scope = _scope
                 out = _new(_Tensor)  # NOTE: _make inlined (twice in this function): it is the hottest call
                 out.data = y
                 out.requires_grad = True
                 out.grad_fn = ctx
                 if cls.save_output:
                     ctx._output = weakref.ref(out)
-                if _scope is not None:
-                    ctx.scope = _scope
                 return out
         out = _new(_Tensor)
         out.data = y
