@@ -82,15 +82,29 @@ def _seed(root: Tensor, gradient) -> Tensor:
                 f"backward() without a gradient needs a one-element output, got shape {root.shape}; "
                 "pass gradient=<array of that shape> (d loss / d output) or reduce the output first (e.g. .sum())"
             )
-        one = np.empty(root.data.shape, root.data.dtype)
-        one.fill(1)  # NOTE: not np.ones, a Python function in numpy
-        return _make(one)
+        return _make(_one(root.data.shape, root.data.dtype))
     g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root.data.dtype))
     if g.shape != root.shape:
         raise ShapeError(f"backward(gradient=...) expects shape {root.shape}, got {g.shape}")
     if g.data.dtype != root.data.dtype:
         g = F.astype(g, root.data.dtype)
     return g
+
+
+_ONES: dict = {}
+
+
+def _one(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of one 1 (the seed of a scalar loss), made once per shape and dtype.
+
+    Read-only, so nothing can change it in place; backward() copies a read-only gradient before it becomes a
+    leaf's .grad.
+    """
+    one = _ONES.get((shape, dtype))
+    if one is None:
+        one = _ONES[shape, dtype] = np.ones(shape, dtype)
+        one.flags.writeable = False
+    return one
 
 
 def _run_backward(
@@ -100,11 +114,13 @@ def _run_backward(
     retain_graph: bool,
     create_graph: bool,
     wanted: Optional[set] = None,
-) -> Dict[int, Tuple[Tensor, Tensor]]:
-    """Propagate seeds from roots; return {id(tensor): (tensor, gradient)} for the leaves (or the ``wanted`` tensors).
+) -> Tuple[list, Dict[int, Tensor]]:
+    """Propagate seeds from roots; return (leaves, grads).
 
-    Gradients of intermediate tensors are dropped as soon as their node has used them, and, unless
-    retain_graph, each node releases its saved inputs right after its backward ran.
+    ``leaves`` are the leaves reached; ``grads`` maps id(tensor) to its gradient for every leaf that got one and,
+    for grad(), for every tensor whose id is in ``wanted``. Gradients of other intermediate tensors are dropped as
+    soon as their node has used them, and, unless retain_graph, each node releases its saved inputs right after
+    its backward ran.
     """
     grads: Dict[int, Tensor] = {}
     # NOTE: ids whose gradient array was allocated here, so it may be added to in place. A stale id left after
@@ -113,37 +129,39 @@ def _run_backward(
     for r, s in zip(roots, seeds):
         k = id(r)
         grads[k] = s if k not in grads else grads[k] + s  # the same output given twice: seeds add up
-    result: Dict[int, Tuple[Tensor, Tensor]] = {}
+    kept = {}  # grad(): the gradients of wanted tensors that were made by nodes
     sum_to, astype, add = F.sum_to, F.astype, np.add
     made, leaves = _graph_order(roots)
+    pop, get = made.pop, grads.get
     mode = grad_mode.enabled
     grad_mode.enabled = create_graph  # NOTE: set_grad_enabled inlined (it is a class: costs an instance per call)
     try:
         while made:
-            t = made.pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
+            t = pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
             key = id(t)
             gy = grads.pop(key, None)
             if gy is None:
                 continue  # no gradient reached t (every rule on the way returned None)
-            node = t.grad_fn
-            if wanted is not None and key in wanted:  # grad(): collect the requested gradients
-                result[key] = (t, gy)
+            if wanted is not None and key in wanted:
+                kept[key] = gy
             if t._retains_grad and wanted is None:
                 g = gy if create_graph else _make(np.array(gy.data))  # NOTE: a copy: gy flows on to the inputs
                 t.grad = g if t.grad is None else t.grad + g
+            node = t.grad_fn
             gxs = node.backward(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(node.inputs, gxs):
                 if gx is None or not x.requires_grad:
                     continue
-                xd, gd = x.data, gx.data
-                if gd.shape != xd.shape:
-                    gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
-                if gd.dtype is not xd.dtype:
-                    gx = astype(gx, xd.dtype)
+                gd, xd = gx.data, x.data
+                if gd.shape != xd.shape or gd.dtype is not xd.dtype:
+                    if gd.shape != xd.shape:
+                        gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
+                    if gx.data.dtype is not xd.dtype:
+                        gx = astype(gx, xd.dtype)
                 k = id(x)
-                prev = grads.get(k)
+                prev = get(k)
                 if prev is None:
                     grads[k] = gx
                 elif create_graph:
@@ -158,12 +176,9 @@ def _run_backward(
                 node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
     finally:
         grad_mode.enabled = mode
-    for leaf in leaves:  # NOTE: what is left in grads belongs to leaves
-        key = id(leaf)
-        g = grads.get(key)
-        if g is not None and (wanted is None or key in wanted):
-            result[key] = (leaf, g)
-    return result
+    if kept:
+        grads.update(kept)
+    return leaves, grads
 
 
 def _as_list(x) -> list:
@@ -192,9 +207,13 @@ def backward(
     seeds = [_seed(r, g) for r, g in zip(roots, grad_tensors)]
     if retain_graph is None:
         retain_graph = create_graph
-    leaf_grads = _run_backward(roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph)
+    leaves, grads = _run_backward(roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph)
     taken = {id(_base(s.data)) for s in seeds}  # NOTE: never hand a caller's seed array out as somebody's .grad
-    for leaf, g in leaf_grads.values():
+    get = grads.get
+    for leaf in leaves:
+        g = get(id(leaf))
+        if g is None:
+            continue
         if not create_graph:
             d = g.data
             b = d.base  # NOTE: _base inlined (it runs for every parameter)
@@ -241,12 +260,12 @@ def grad(
     seeds = [_seed(r, g) for r, g in zip(roots, grad_outputs)]
     if retain_graph is None:
         retain_graph = create_graph
-    got = _run_backward(
+    _, got = _run_backward(
         roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph, wanted={id(x) for x in ins}
     )
     out = []
     for i, x in enumerate(ins):
-        g = got.get(id(x), (None, None))[1]
+        g = got.get(id(x))
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad(): input {i} (shape {x.shape}) is not reachable from the outputs; "

@@ -424,12 +424,16 @@ def matmul(a, b) -> Tensor:
 
 def linear(x, weight, bias=None) -> Tensor:
     """x @ weight.T + bias with weight (out, in) and bias (out,) or None: (..., in) -> (..., out)."""
-    x, weight = as_tensor(x), as_tensor(weight)
+    if not isinstance(x, Tensor):  # NOTE: as_tensor inlined here and below: this runs in every layer call
+        x = _lift(x)
+    if not isinstance(weight, Tensor):
+        weight = _lift(weight)
     xs, ws = x.data.shape, weight.data.shape
     if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ShapeError(f"linear of input {xs} and weight {ws}: the weight must be (out, in) with in = {xs[-1:]}")
     if bias is not None:
-        bias = as_tensor(bias)
+        if not isinstance(bias, Tensor):
+            bias = _lift(bias)
         if bias.data.shape != (ws[0],):
             raise ShapeError(f"linear: bias of shape {bias.data.shape} for a weight of shape {ws}; expected ({ws[0]},)")
     if len(xs) == 1:  # a single example: through the batched form and back

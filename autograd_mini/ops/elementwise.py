@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
-from ._util import _const
+from ._util import _const, _zero
 
 
 # ***** elementwise: arithmetic *****
@@ -195,12 +195,12 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return np.maximum(x, 0)
+        return np.maximum(x, _zero(x.dtype))
 
     @staticmethod
     def backward(ctx, gy):
         x = ctx.inputs[0].data
-        return gy * _const(x > 0)
+        return Mul.apply(gy, _const(x > _zero(x.dtype)))  # NOTE: the primitive directly (hot in every ReLU net)
 
 
 class Abs(Function):

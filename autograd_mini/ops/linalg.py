@@ -97,14 +97,14 @@ class Linear(Function):
         # NOTE: the primitives are applied directly (shapes are known to be valid): this runs in every layer
         x, w = ctx.inputs[0], ctx.inputs[1]
         need = ctx.needs_input_grad
+        need_b = len(need) > 2 and need[2]
         gx = gw = gb = None
         if need[0]:
             gx = MatMul.apply(gy, w) if gy.data.ndim == 2 else F.matmul(gy, w)
-        if need[1] or (len(need) > 2 and need[2]):
-            gy2 = F.reshape(gy, -1, gy.shape[-1]) if gy.data.ndim != 2 else gy
+        if need[1] or need_b:
+            gy2 = gy if gy.data.ndim == 2 else F.reshape(gy, -1, gy.shape[-1])
             if need[1]:
-                x2 = F.reshape(x, -1, x.shape[-1]) if x.data.ndim != 2 else x
-                gw = MatMulTransA.apply(gy2, x2)
-            if len(need) > 2 and need[2]:
+                gw = MatMulTransA.apply(gy2, x if x.data.ndim == 2 else F.reshape(x, -1, x.shape[-1]))
+            if need_b:
                 gb = Sum.apply(gy2, axis=(0,), keepdims=False)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)

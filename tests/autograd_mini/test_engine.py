@@ -435,6 +435,20 @@ def test_a_seed_tensor_is_not_aliased_into_grad():
     assert not np.shares_memory(b.grad.data, seed.data)
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_the_implicit_seed_of_a_scalar_output_stays_one(shape):
+    # the seed of backward() without a gradient is a shared read-only 1: it must never become a .grad itself
+    for make_output in (lambda x: x, lambda x: x.reshape(shape), lambda x: x * 1):
+        x = Tensor(np.full(shape, 3.0), requires_grad=True)
+        make_output(x).backward()  # x itself, a view of the seed, a new array
+        assert x.grad.data.flags.writeable
+        x.grad.data += 10  # in place, as an optimizer may do
+        np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, 11.0))
+    y = Tensor(np.full(shape, 2.0), requires_grad=True)
+    (y + y).backward()  # the seed handed on to both inputs of one op
+    np.testing.assert_array_equal(y.grad.numpy(), np.full(shape, 2.0))
+
+
 def test_grads_stay_independent_after_accumulation():
     a, b = leaf(3), leaf(3)
     for _ in range(2):
