@@ -41,11 +41,15 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[lis
     the tensors it consumes; so popping the tensors made by nodes from the end of the first list visits every
     consumer before what it consumes. One iterative pass to collect (a chain of 100,000 ops needs no
     recursion) and one sort, which is linear for a chain (its walk is already in order).
+
+    NOTE: tensors themselves are the keys of sets and dicts here and in _run_backward: Tensor keeps object's
+    identity hash (a C slot, cheaper than calling id()), and distinct live tensors never hash equal, so the
+    elementwise __eq__ is never called.
     """
     made, leaves, stack, seen = [], [], [], set()
     for r in roots:
-        if id(r) not in seen:
-            seen.add(id(r))
+        if r not in seen:
+            seen.add(r)
             (leaves if r.grad_fn is None else stack).append(r)
     push, pop, add, keep = stack.append, stack.pop, seen.add, made.append
     while stack:
@@ -56,14 +60,12 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[lis
         if inputs is None:
             node.parents()  # raises GraphFreedError with the explanation
         for p in inputs:
-            if everything or p.requires_grad:
-                k = id(p)
-                if k not in seen:
-                    add(k)
-                    if p.grad_fn is None:
-                        leaves.append(p)
-                    else:
-                        push(p)
+            if (everything or p.requires_grad) and p not in seen:
+                add(p)
+                if p.grad_fn is None:
+                    leaves.append(p)
+                else:
+                    push(p)
     made.sort(key=_creation_number)
     return made, leaves
 
@@ -117,18 +119,17 @@ def _run_backward(
 ) -> Tuple[list, Dict[int, Tensor]]:
     """Propagate seeds from roots; return (leaves, grads).
 
-    ``leaves`` are the leaves reached; ``grads`` maps id(tensor) to its gradient for every leaf that got one and,
-    for grad(), for every tensor whose id is in ``wanted``. Gradients of other intermediate tensors are dropped as
+    ``leaves`` are the leaves reached; ``grads`` maps each leaf that got a gradient to it and, for grad(), each
+    tensor in the set ``wanted`` too. Gradients of other intermediate tensors are dropped as
     soon as their node has used them, and, unless retain_graph, each node releases its saved inputs right after
     its backward ran.
     """
-    grads: Dict[int, Tensor] = {}
+    grads: Dict[Tensor, Tensor] = {}  # NOTE: a tensor is in here only until its node is processed (freed as we go)
     # NOTE: ids whose gradient array was allocated here, so it may be added to in place. A stale id left after
     # its tensor was processed cannot collide: every tensor still to be processed is alive, so has another id.
     owned = set()
     for r, s in zip(roots, seeds):
-        k = id(r)
-        grads[k] = s if k not in grads else grads[k] + s  # the same output given twice: seeds add up
+        grads[r] = s if r not in grads else grads[r] + s  # the same output given twice: seeds add up
     kept = {}  # grad(): the gradients of wanted tensors that were made by nodes
     sum_to, astype, add = F.sum_to, F.astype, np.add
     made, leaves = _graph_order(roots)
@@ -138,12 +139,11 @@ def _run_backward(
     try:
         while made:
             t = pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
-            key = id(t)
-            gy = grads.pop(key, None)
+            gy = grads.pop(t, None)
             if gy is None:
                 continue  # no gradient reached t (every rule on the way returned None)
-            if wanted is not None and key in wanted:
-                kept[key] = gy
+            if wanted is not None and t in wanted:
+                kept[t] = gy
             if t._retains_grad and wanted is None:
                 g = gy if create_graph else _make(np.array(gy.data))  # NOTE: a copy: gy flows on to the inputs
                 t.grad = g if t.grad is None else t.grad + g
@@ -160,18 +160,17 @@ def _run_backward(
                         gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
                     if gx.data.dtype is not xd.dtype:
                         gx = astype(gx, xd.dtype)
-                k = id(x)
-                prev = get(k)
+                prev = get(x)
                 if prev is None:
-                    grads[k] = gx
+                    grads[x] = gx
                 elif create_graph:
-                    grads[k] = prev + gx
-                elif k in owned:
+                    grads[x] = prev + gx
+                elif id(x) in owned:
                     add(prev.data, gx.data, out=prev.data)
                 else:
                     total = prev.data + gx.data
-                    grads[k] = _make(total if type(total) is np.ndarray else np.asarray(total))
-                    owned.add(k)
+                    grads[x] = _make(total if type(total) is np.ndarray else np.asarray(total))
+                    owned.add(id(x))
             if not retain_graph:
                 node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
     finally:
@@ -211,7 +210,7 @@ def backward(
     taken = {id(_base(s.data)) for s in seeds}  # NOTE: never hand a caller's seed array out as somebody's .grad
     get = grads.get
     for leaf in leaves:
-        g = get(id(leaf))
+        g = get(leaf)
         if g is None:
             continue
         if not create_graph:
@@ -261,11 +260,11 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     _, got = _run_backward(
-        roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph, wanted={id(x) for x in ins}
+        roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph, wanted=set(ins)
     )
     out = []
     for i, x in enumerate(ins):
-        g = got.get(id(x))
+        g = got.get(x)
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad(): input {i} (shape {x.shape}) is not reachable from the outputs; "
