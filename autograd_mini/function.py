@@ -114,7 +114,10 @@ class Function:
                 y = cls.forward(ctx, a.data, **attrs) if attrs else cls.forward(ctx, a.data)
             elif n == 3:
                 a, b, c = inputs
-                y = cls.forward(ctx, a.data, b.data, c.data, **attrs) if attrs else cls.forward(ctx, a.data, b.data, c.data)
+                if attrs:
+                    y = cls.forward(ctx, a.data, b.data, c.data, **attrs)
+                else:
+                    y = cls.forward(ctx, a.data, b.data, c.data)
             else:
                 y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
         except (ValueError, IndexError) as e:
