@@ -116,13 +116,12 @@ def _run_backward(
     retain_graph: bool,
     create_graph: bool,
     wanted: Optional[set] = None,
-) -> Tuple[list, Dict[int, Tensor]]:
+) -> Tuple[list, Dict[Tensor, Tensor]]:
     """Propagate seeds from roots; return (leaves, grads).
 
-    ``leaves`` are the leaves reached; ``grads`` maps each leaf that got a gradient to it and, for grad(), each
-    tensor in the set ``wanted`` too. Gradients of other intermediate tensors are dropped as
-    soon as their node has used them, and, unless retain_graph, each node releases its saved inputs right after
-    its backward ran.
+    ``leaves`` are the leaves reached; ``grads`` maps each leaf that got a gradient, and for grad() each tensor in
+    the set ``wanted``, to its gradient. Gradients of other intermediate tensors are dropped as soon as their node
+    has used them, and, unless retain_graph, each node releases its saved inputs right after its backward ran.
     """
     grads: Dict[Tensor, Tensor] = {}  # NOTE: a tensor is in here only until its node is processed (freed as we go)
     # NOTE: ids whose gradient array was allocated here, so it may be added to in place. A stale id left after
