@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from . import grad_mode
 from .errors import NoGradError, ShapeError
-from .tensor import Tensor, _make
+from .tensor import Tensor, _make, _readonly_full
 
 
 def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator[Tensor]:
@@ -84,29 +84,13 @@ def _seed(root: Tensor, gradient) -> Tensor:
                 f"backward() without a gradient needs a one-element output, got shape {root.shape}; "
                 "pass gradient=<array of that shape> (d loss / d output) or reduce the output first (e.g. .sum())"
             )
-        return _make(_one(root.data.shape, root.data.dtype))
+        return _make(_readonly_full(root.data.shape, 1, root.data.dtype))  # NOTE: backward() copies it for a .grad
     g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root.data.dtype))
     if g.shape != root.shape:
         raise ShapeError(f"backward(gradient=...) expects shape {root.shape}, got {g.shape}")
     if g.data.dtype != root.data.dtype:
         g = F.astype(g, root.data.dtype)
     return g
-
-
-_ONES: dict = {}
-
-
-def _one(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """A read-only array of one 1 (the seed of a scalar loss), made once per shape and dtype.
-
-    Read-only, so nothing can change it in place; backward() copies a read-only gradient before it becomes a
-    leaf's .grad.
-    """
-    one = _ONES.get((shape, dtype))
-    if one is None:
-        one = _ONES[shape, dtype] = np.ones(shape, dtype)
-        one.flags.writeable = False
-    return one
 
 
 def _run_backward(

@@ -65,6 +65,22 @@ def _make(data: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tenso
 
 _new = object.__new__
 
+_SHARED: dict = {}
+
+
+def _readonly_full(shape: tuple, value, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ``shape`` filled with ``value``, made once per (shape, value, dtype) and shared.
+
+    NOTE: for constants on hot paths (the seed 1 of a scalar loss, the 0 that ReLU compares with): numpy
+    converts a Python scalar operand on every call, and making a fresh array costs about as much. Read-only,
+    so no caller can change it in place.
+    """
+    a = _SHARED.get((shape, value, dtype))
+    if a is None:
+        a = _SHARED[shape, value, dtype] = np.full(shape, value, dtype)
+        a.flags.writeable = False
+    return a
+
 
 class Tensor:
     """An n-dimensional array that records the operations applied to it, for reverse-mode differentiation.

@@ -5,7 +5,8 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
-from ._util import _const, _zero
+from ..tensor import _readonly_full
+from ._util import _const
 
 
 # ***** elementwise: arithmetic *****
@@ -195,12 +196,13 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return np.maximum(x, _zero(x.dtype))
+        return np.maximum(x, _readonly_full((), 0, x.dtype))  # NOTE: not a Python 0 (see _readonly_full)
 
     @staticmethod
     def backward(ctx, gy):
         x = ctx.inputs[0].data
-        return Mul.apply(gy, _const(x > _zero(x.dtype)))  # NOTE: the primitive directly (hot in every ReLU net)
+        mask = x > _readonly_full((), 0, x.dtype)
+        return Mul.apply(gy, _const(mask))  # NOTE: the primitive directly (hot in every ReLU net)
 
 
 class Abs(Function):
