@@ -32,6 +32,7 @@ def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator
 
 
 _creation_number = attrgetter("grad_fn.seq")
+_NO_SEQ = 1 << 62  # above every creation number
 
 
 def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[list, list]:
@@ -40,7 +41,7 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[lis
     Every recorded node carries a sequence number from its creation, and a consumer is always created after
     the tensors it consumes; so popping the tensors made by nodes from the end of the first list visits every
     consumer before what it consumes. One iterative pass to collect (a chain of 100,000 ops needs no
-    recursion) and one sort, which is linear for a chain (its walk is already in order).
+    recursion) and one sort, skipped when the walk already met the nodes newest first (as in a chain).
 
     NOTE: tensors themselves are the keys of sets and dicts here and in _run_backward: Tensor keeps object's
     identity hash (a C slot, cheaper than calling id()), and distinct live tensors never hash equal, so the
@@ -52,10 +53,15 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[lis
             seen.add(r)
             (leaves if r.grad_fn is None else stack).append(r)
     push, pop, add, keep = stack.append, stack.pop, seen.add, made.append
+    last, descending = _NO_SEQ, True
     while stack:
         t = pop()
         keep(t)
         node = t.grad_fn
+        seq = node.seq
+        if seq > last:
+            descending = False
+        last = seq
         inputs = node.inputs
         if inputs is None:
             node.parents()  # raises GraphFreedError with the explanation
@@ -66,7 +72,10 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[lis
                     leaves.append(p)
                 else:
                     push(p)
-    made.sort(key=_creation_number)
+    if descending:
+        made.reverse()  # NOTE: the walk met the nodes newest first (a chain, a feedforward net): no sort needed
+    else:
+        made.sort(key=_creation_number)
     return made, leaves
 
 
