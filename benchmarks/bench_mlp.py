@@ -75,12 +75,15 @@ def make_torch_step(params, X, y, lr):
     return step
 
 
-def time_interleaved(fns, repeat, block_seconds=0.01):
+def time_interleaved(fns, repeat, block_seconds=0.01, warmup=4):
     """Median time per call of each fn, timed in short alternating blocks (A, B, C, A, B, C, ...).
 
     Short blocks, many of them, so that every variant sees the same machine: shared machines change speed
     over seconds, which long blocks would turn into a bias for whichever variant ran at the wrong moment.
-    Each block starts with one untimed call, so that what is timed is the steady state of a training loop.
+    Each block starts with ``warmup`` untimed calls, so that what is timed is the steady state of a training
+    loop: measured here, the first three calls after another variant ran are ~20%, ~8% and ~3% slower (caches
+    and predictors still hold the other variant), for numpy and framework alike; with only one untimed call the
+    leftover transient flattered the framework's ratio by about 0.02.
     """
     inner = []
     for f in fns:  # calibrate: enough calls per block to fill block_seconds
@@ -91,7 +94,8 @@ def time_interleaved(fns, repeat, block_seconds=0.01):
     times = [[] for _ in fns]
     for _ in range(repeat):
         for i, f in enumerate(fns):
-            f()  # NOTE: untimed: the first call after another variant ran pays for its caches (steady state is timed)
+            for _ in range(warmup):
+                f()  # NOTE: untimed (see above)
             t0 = time.perf_counter()
             for _ in range(inner[i]):
                 f()
