@@ -62,7 +62,7 @@ def long_chain(n_ops, backend):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--repeat", type=int, default=21)
     p.add_argument("--long", type=int, default=100_000, help="length of the long chain")
     args = p.parse_args(argv)
 
@@ -77,20 +77,32 @@ def main(argv=None):
 
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ""))
     print("\n1,000 tiny elementwise ops on shape (4,), forward + backward, us/op (median of %d)" % args.repeat)
+    runs = {}
     for b in backends:
         if b == "autograd_mini":
             leaf = lambda: am.Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
         else:
             leaf = lambda: torch.ones(4, requires_grad=True)
-        run = tiny_chain(b, 1000, leaf)
-        run()
-        t = median_time(run, args.repeat)
-        print(f"  {b:14s} {t / 1000 * 1e6:6.2f} us/op")
+        runs[b] = tiny_chain(b, 1000, leaf)
+        runs[b]()
+    # NOTE: the backends alternate run by run, so that both see the same machine (shared machines change
+    # speed over seconds; timed one after the other, the ratio swung from 0.25x to 1.06x between two runs)
+    times = {b: [] for b in backends}
+    for _ in range(args.repeat):
+        for b, run in runs.items():
+            times[b].append(median_time(run, 1))
+    tiny = {b: float(np.median(t)) / 1000 * 1e6 for b, t in times.items()}
+    for b, t in tiny.items():
+        ratio = f"   ({t / tiny['torch']:.2f}x torch)" if b != "torch" and "torch" in tiny else ""
+        print(f"  {b:14s} {t:6.2f} us/op{ratio}")
 
-    print(f"\n{args.long:,}-op chain (mul/add by constants), us/op (median of 3)")
+    print(f"\n{args.long:,}-op chain (mul/add by constants), us/op (median of 3, backends alternating)")
+    res = {b: [] for b in backends}
+    for _ in range(3):
+        for b in backends:
+            res[b].append(long_chain(args.long, b))
     for b in backends:
-        res = np.array([long_chain(args.long, b) for _ in range(3)])
-        fwd, bwd = np.median(res, axis=0)
+        fwd, bwd = np.median(np.array(res[b]), axis=0)
         print(f"  {b:14s} forward {fwd:5.2f} us/op   backward {bwd:5.2f} us/op")
     print(f"  recursion limit untouched: {sys.getrecursionlimit()}")
 
