@@ -81,9 +81,9 @@ def time_interleaved(fns, repeat, block_seconds=0.01, warmup=4):
     Short blocks, many of them, so that every variant sees the same machine: shared machines change speed
     over seconds, which long blocks would turn into a bias for whichever variant ran at the wrong moment.
     Each block starts with ``warmup`` untimed calls, so that what is timed is the steady state of a training
-    loop: measured here, the first three calls after another variant ran are ~20%, ~8% and ~3% slower (caches
-    and predictors still hold the other variant), for numpy and framework alike; with only one untimed call the
-    leftover transient flattered the framework's ratio by about 0.02.
+    loop: measured here, the first three calls after another variant ran are ~15-30%, ~5-10% and ~2-4% slower
+    (caches and predictors still hold the other variant), for numpy and framework alike; with only one untimed
+    call the leftover transient flattered the framework's ratio by 0.01-0.04.
     """
     inner = []
     for f in fns:  # calibrate: enough calls per block to fill block_seconds
