@@ -1,6 +1,7 @@
 """Conv2d + MaxPool2d on a batch of 64 1x28x28 images, and an LSTMCell unrolled 50 steps, forward + backward:
 autograd_mini vs the same math written directly in numpy (im2col for the convolution, hand-written
-backprop through time for the LSTM). Prints the ratio framework/numpy of the median times.
+backprop through time for the LSTM). Prints the ratio framework/numpy of the median times, the two timed in
+alternating blocks after a warm-up (bench_mlp.time_interleaved), so that both see the same machine.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv_lstm.py
 """
@@ -13,7 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import autograd_mini as am
 import nn
-from bench_overhead import median_time  # the benchmarks folder is the script's path
+from bench_mlp import time_interleaved  # the benchmarks folder is the script's path
 
 F32 = np.float32
 
@@ -93,7 +94,7 @@ def framework_lstm(xs, cell, G):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeat", type=int, default=11)
+    p.add_argument("--repeat", type=int, default=21)
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
     am.manual_seed(0)
@@ -107,8 +108,9 @@ def main(argv=None):
     framework_conv_pool(xt, conv, pool, G)  # same math: gradients must agree before timing
     np.testing.assert_allclose(conv.weight.grad.data, gW, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(conv.bias.grad.data, gb, rtol=1e-3, atol=1e-3)
-    t_np = median_time(lambda: numpy_conv_pool(x, W, b, G), args.repeat)
-    t_fw = median_time(lambda: framework_conv_pool(xt, conv, pool, G), args.repeat)
+    t_np, t_fw = time_interleaved(
+        [lambda: numpy_conv_pool(x, W, b, G), lambda: framework_conv_pool(xt, conv, pool, G)], args.repeat
+    )
     print(f"Conv2d(1, 8, 5) + MaxPool2d(2), batch 64 of 1x28x28, fwd+bwd: numpy {t_np * 1e3:7.2f} ms   "
           f"autograd_mini {t_fw * 1e3:7.2f} ms   ratio {t_fw / t_np:.2f}")
 
@@ -124,8 +126,9 @@ def main(argv=None):
     np.testing.assert_allclose(cell.weight_ih.grad.data, ref[0], rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(cell.weight_hh.grad.data, ref[1], rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(cell.bias_ih.grad.data, ref[2], rtol=1e-3, atol=1e-4)
-    t_np = median_time(lambda: numpy_lstm(xs_np, Wih, Whh, bih, bhh, Gh), args.repeat)
-    t_fw = median_time(lambda: framework_lstm(xs, cell, Gh), args.repeat)
+    t_np, t_fw = time_interleaved(
+        [lambda: numpy_lstm(xs_np, Wih, Whh, bih, bhh, Gh), lambda: framework_lstm(xs, cell, Gh)], args.repeat
+    )
     print(f"LSTMCell(32, 64) unrolled 50 steps, batch 16, fwd+bwd:   numpy {t_np * 1e3:7.2f} ms   "
           f"autograd_mini {t_fw * 1e3:7.2f} ms   ratio {t_fw / t_np:.2f}")
 
