@@ -102,6 +102,25 @@ def _seed(root: Tensor, gradient) -> Tensor:
     return g
 
 
+def _seeds(fn: str, roots: list, gradients) -> list:
+    """One seed per output: ``gradients`` is None (every output one-element), one gradient (a Tensor, an array
+    or a number, for a single output) or a sequence with one entry per output (None for a one-element one)."""
+    if gradients is None:
+        gradients = [None] * len(roots)
+    elif isinstance(gradients, (Tensor, np.ndarray, np.generic, int, float)):
+        gradients = [gradients]
+    else:
+        gradients = list(gradients)
+    if len(gradients) != len(roots):
+        # NOTE: never zip silently: a missing or extra gradient would drop an output or misassign the rest
+        raise ValueError(
+            f"{fn}(): got {len(roots)} output{'s' if len(roots) != 1 else ''} and {len(gradients)} "
+            f"gradient{'s' if len(gradients) != 1 else ''}; pass one gradient per output, in order "
+            "(None for a one-element output)"
+        )
+    return [_seed(r, g) for r, g in zip(roots, gradients)]
+
+
 def _run_backward(
     roots: Sequence[Tensor],
     seeds: Sequence[Tensor],
@@ -188,14 +207,13 @@ def backward(
 
     Args:
         tensors: output tensor(s) to differentiate.
-        grad_tensors: d(loss)/d(output) for each output; may be None for one-element outputs.
+        grad_tensors: d(loss)/d(output): one per output, in order (None for a one-element output); for a single
+            output also just the gradient (a Tensor, an array or a number).
         retain_graph: keep saved tensors for another backward; defaults to ``create_graph``.
         create_graph: record the backward pass so that the gradients are differentiable.
     """
     roots = _as_list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
-        grad_tensors = [grad_tensors] * len(roots) if len(roots) == 1 else [None] * len(roots)
-    seeds = [_seed(r, g) for r, g in zip(roots, grad_tensors)]
+    seeds = _seeds("backward", roots, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     leaves, grads = _run_backward(roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph)
@@ -233,7 +251,8 @@ def grad(
     Args:
         outputs: tensor(s) to differentiate.
         inputs: tensor(s) to differentiate with respect to (leaves or intermediates).
-        grad_outputs: d(loss)/d(output) for each output; None for one-element outputs.
+        grad_outputs: d(loss)/d(output): one per output, in order (None for a one-element output); for a single
+            output also just the gradient (a Tensor, an array or a number).
         retain_graph: keep saved tensors for another backward; defaults to ``create_graph``.
         create_graph: record the computation so the returned gradients are differentiable (grad of grad).
         allow_unused: return None (instead of raising) for an input the outputs do not depend on.
@@ -246,9 +265,7 @@ def grad(
     for x in ins:
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise NoGradError("grad(): every input must be a Tensor that requires grad")
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs] * len(roots) if len(roots) == 1 else [None] * len(roots)
-    seeds = [_seed(r, g) for r, g in zip(roots, grad_outputs)]
+    seeds = _seeds("grad", roots, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     _, got = _run_backward(
