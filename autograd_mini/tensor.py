@@ -221,7 +221,8 @@ class Tensor:
             retain_graph: keep the graph's saved tensors so backward can run through it again.
             create_graph: record the backward pass itself, so the gradients can be differentiated again.
         """
-        engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        # NOTE: a list, so that a gradient given as a (nested) Python list is read as the gradient's values
+        engine.backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph)
 
     # ----- operators ------------------------------------------------------------------------------------
     def __add__(self, other):

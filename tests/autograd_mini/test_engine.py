@@ -196,6 +196,9 @@ def test_a_number_or_numpy_scalar_as_the_gradient_of_one_output():
     np.testing.assert_array_equal(g.numpy(), [1.0, 1.0])
     am.backward([(x * 2).sum(), (x * 3).sum()], [1.0, None])
     np.testing.assert_array_equal(x.grad.numpy(), [11.0, 11.0])
+    x.grad = None
+    (x * 2).backward([1.0, 0.5])  # Tensor.backward has one output: a list is the gradient's values
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 1.0])
 
 
 # ***** grad modes *****
