@@ -175,7 +175,9 @@ def test_backward_of_several_outputs():
 
 
 @pytest.mark.parametrize("fn", ["backward", "grad"])
-@pytest.mark.parametrize("gradients", [Tensor(np.array(10.0)), [None], [None, None, None]], ids=["one", "short", "long"])
+@pytest.mark.parametrize(
+    "gradients", [Tensor(np.array(10.0)), [None], [None, None, None]], ids=["one", "short", "long"]
+)
 def test_one_gradient_per_output_or_an_error(fn, gradients):
     # a gradient too few or too many must not be dropped or zipped away silently
     x = leaf(2)
