@@ -29,6 +29,9 @@ BINARY = [
     ("maximum",   am.maximum,              np.maximum,       INTEGERS,                  HALVES),
     ("minimum",   am.minimum,              np.minimum,       HALVES,                    INTEGERS),
     ("a*b+a",     lambda a, b: a * b + a,  lambda a, b: a * b + a, {},                  {}),
+    # the gradient nodes of tanh and sigmoid (gy, y): used with equal shapes, but primitives all the same
+    ("tanh_grad",    am.ops.TanhGrad.apply,    lambda gy, y: gy * (1 - y * y),   {},   dict(elements=(-1, 1))),
+    ("sigmoid_grad", am.ops.SigmoidGrad.apply, lambda gy, y: gy * y * (1 - y),   {},   dict(elements=(0, 1))),
 ]
 
 

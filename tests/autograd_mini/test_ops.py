@@ -80,6 +80,11 @@ def test_unary(name, op, ref, values, data):
 
 # ***** elementwise functions of two tensors (same shape here; broadcasting in test_broadcast.py) *****
 
+ACTIVATION_GRADS = [
+    ("tanh_grad",    am.ops.TanhGrad.apply,    lambda gy, y: gy * (1 - y * y),   {},   dict(elements=(-1, 1))),
+    ("sigmoid_grad", am.ops.SigmoidGrad.apply, lambda gy, y: gy * y * (1 - y),   {},   dict(elements=(0, 1))),
+]
+
 BINARY = [
     # name        ours                     numpy reference   values of a                values of b
     ("add",       am.add,                  np.add,           {},                        {}),
@@ -92,6 +97,9 @@ BINARY = [
     ("a/b",       lambda a, b: a / b,      np.divide,        {},                        dict(elements=(-3, 3), avoid=0, margin=0.5)),
     ("pow",       am.pow,                  np.power,         dict(elements=(0.5, 3)),   dict(elements=(-2, 2))),
     ("a**b",      lambda a, b: a ** b,     np.power,         dict(elements=(0.5, 3)),   dict(elements=(-2, 2))),
+    # the gradient nodes of tanh and sigmoid, as functions of gy and of the output y: their first derivatives
+    # are the activations' second derivatives, their second derivatives the third
+    *ACTIVATION_GRADS,
 ]
 
 
