@@ -80,11 +80,6 @@ def test_unary(name, op, ref, values, data):
 
 # ***** elementwise functions of two tensors (same shape here; broadcasting in test_broadcast.py) *****
 
-ACTIVATION_GRADS = [
-    ("tanh_grad",    am.ops.TanhGrad.apply,    lambda gy, y: gy * (1 - y * y),   {},   dict(elements=(-1, 1))),
-    ("sigmoid_grad", am.ops.SigmoidGrad.apply, lambda gy, y: gy * y * (1 - y),   {},   dict(elements=(0, 1))),
-]
-
 BINARY = [
     # name        ours                     numpy reference   values of a                values of b
     ("add",       am.add,                  np.add,           {},                        {}),
@@ -99,7 +94,8 @@ BINARY = [
     ("a**b",      lambda a, b: a ** b,     np.power,         dict(elements=(0.5, 3)),   dict(elements=(-2, 2))),
     # the gradient nodes of tanh and sigmoid, as functions of gy and of the output y: their first derivatives
     # are the activations' second derivatives, their second derivatives the third
-    *ACTIVATION_GRADS,
+    ("tanh_grad",    am.ops.TanhGrad.apply,    lambda gy, y: gy * (1 - y * y),   {},   dict(elements=(-1, 1))),
+    ("sigmoid_grad", am.ops.SigmoidGrad.apply, lambda gy, y: gy * y * (1 - y),   {},   dict(elements=(0, 1))),
 ]
 
 
