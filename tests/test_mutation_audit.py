@@ -40,3 +40,20 @@ def test_a_mutant_fails_gradcheck(index):
     finally:
         ops.Mul.backward = staticmethod(original)
     assert gradcheck(lambda x, y: x * y, (a, b))
+
+
+def test_the_plugin_applies_the_named_mutant_and_says_so(monkeypatch, tmp_path):
+    original = ops.Mul.backward
+    flag = tmp_path / "applied"
+    monkeypatch.setenv(audit.MUTATE, "Mul:1")
+    monkeypatch.setenv(audit.APPLIED, str(flag))
+    audit._install()
+    try:
+        a = am.Tensor(np.array([2.0, 3.0]), requires_grad=True)
+        b = am.Tensor(np.array([5.0, 7.0]), requires_grad=True)
+        (a * b).sum().backward()
+    finally:
+        ops.Mul.backward = staticmethod(original)
+    np.testing.assert_allclose(a.grad.numpy(), [5.0, 7.0])  # input 0 untouched
+    np.testing.assert_allclose(b.grad.numpy(), [2.0 * audit.SCALE, 3.0 * audit.SCALE])
+    assert flag.exists()
