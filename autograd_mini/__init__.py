@@ -11,12 +11,15 @@ from .tensor import Tensor, tensor, set_default_dtype, get_default_dtype
 from .function import Function
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .engine import backward, grad, iter_graph
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled
+from .hooks import RemovableHandle
 from .random import manual_seed
-from .errors import AutogradError, ShapeError, GraphFreedError, NoGradError, GradcheckError, IndexingError
+from .errors import (AutogradError, ShapeError, GraphFreedError, NoGradError, GradcheckError, IndexingError,
+                     AnomalyError)
 from .functional import (
     add, sub, mul, div, neg, pow, exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, clip, astype,
     maximum, minimum, where, sum, mean, max, min, var, std, logsumexp, softmax, log_softmax, argmax, argmin,
-    reshape, transpose, swapaxes, flatten, broadcast_to, sum_to, expand_dims, squeeze, getitem,
+    reshape, transpose, clone, swapaxes, flatten, broadcast_to, sum_to, expand_dims, squeeze, getitem,
     concatenate, stack, matmul, linear, less, less_equal, greater, greater_equal, equal, not_equal, sign,
     zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
 )

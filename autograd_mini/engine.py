@@ -10,22 +10,26 @@ from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 import numpy as np
 from operator import attrgetter
 
+from . import anomaly as _anomaly
 from . import grad_mode
+from . import inplace
 from .errors import NoGradError, ShapeError
 from .tensor import Tensor, _make, _readonly_full
 
 
-def iter_graph(roots: Iterable[Tensor], *, everything: bool = False) -> Iterator[Tensor]:
+def iter_graph(roots: Iterable[Tensor], *, everything: bool = False, freed_ok: bool = False) -> Iterator[Tensor]:
     """Yield every tensor reachable from roots, each one after all the tensors that consume it.
 
     Leaves come last. By default only tensors that take part in backward (require grad) are visited;
     ``everything=True`` also yields constants and inputs that do not require grad (for drawing).
+    ``freed_ok=True`` walks on through nodes that a backward freed, yielding the stand-ins (``Freed``) it
+    kept of their inputs: shapes, dtypes and links, without values (for drawing after backward).
 
     Raises:
         GraphFreedError: if the graph reaches a node whose graph an earlier backward freed (before anything
-            is yielded).
+            is yielded), unless freed_ok.
     """
-    made, leaves = _graph_order(roots, everything)
+    made, leaves = _graph_order(roots, everything, freed_ok)
     while made:
         yield made.pop()
     yield from leaves
@@ -35,7 +39,7 @@ _creation_number = attrgetter("grad_fn.seq")
 _NO_SEQ = 1 << 62  # above every creation number
 
 
-def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[list, list]:
+def _graph_order(roots: Iterable[Tensor], everything: bool = False, freed_ok: bool = False) -> Tuple[list, list]:
     """The tensors reachable from roots: (made by nodes, ascending in creation order; leaves, in the order reached).
 
     Every recorded node carries a sequence number from its creation, and a consumer is always created after
@@ -64,7 +68,7 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False) -> Tuple[lis
         last = seq
         inputs = node.inputs
         if inputs is None:
-            node.parents()  # raises GraphFreedError with the explanation
+            inputs = node.parents(freed_ok)  # raises GraphFreedError with the explanation, unless freed_ok
         for p in inputs:
             if (everything or p.requires_grad) and p not in seen:
                 add(p)
@@ -83,22 +87,28 @@ def _seed(root: Tensor, gradient) -> Tensor:
     if not isinstance(root, Tensor):
         raise TypeError(f"backward/grad expects Tensors as outputs, got {type(root).__name__}")
     if not root.requires_grad:
+        if root._nograd_op is not None:
+            raise NoGradError(
+                f"this tensor (shape {root.shape}, made by {root._nograd_op}) was computed while grad mode was off "
+                "(inside no_grad() or set_grad_enabled(False)), so no graph was recorded for it; compute it "
+                "outside no_grad() to backpropagate through it"
+            )
         raise NoGradError(
             f"this tensor (shape {root.shape}) does not require grad and has no grad_fn; "
             "set requires_grad=True on the leaves you want gradients for"
         )
     if gradient is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise ValueError(
                 f"backward() without a gradient needs a one-element output, got shape {root.shape}; "
                 "pass gradient=<array of that shape> (d loss / d output) or reduce the output first (e.g. .sum())"
             )
-        return _make(_readonly_full(root.data.shape, 1, root.data.dtype))  # NOTE: backward() copies it for a .grad
-    g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root.data.dtype))
+        return _make(_readonly_full(root._data.shape, 1, root._data.dtype))  # NOTE: backward() copies it for a .grad
+    g = gradient if isinstance(gradient, Tensor) else _make(np.asarray(gradient, dtype=root._data.dtype))
     if g.shape != root.shape:
         raise ShapeError(f"backward(gradient=...) expects shape {root.shape}, got {g.shape}")
-    if g.data.dtype != root.data.dtype:
-        g = F.astype(g, root.data.dtype)
+    if g._data.dtype != root._data.dtype:
+        g = F.astype(g, root._data.dtype)
     return g
 
 
@@ -145,31 +155,43 @@ def _run_backward(
     sum_to, astype, add = F.sum_to, F.astype, np.add
     made, leaves = _graph_order(roots)
     pop, get = made.pop, grads.get
-    mode = grad_mode.enabled
-    grad_mode.enabled = create_graph  # NOTE: set_grad_enabled inlined (it is a class: costs an instance per call)
+    # NOTE: the in-place check: only nodes older than the newest mutation can have a changed saved tensor; in a
+    # training loop (forward, backward, step) there are none, and the check costs one comparison per backward.
+    check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
+    husks = {}  # tensor -> its stand-in in freed nodes (one per tensor, so drawings keep shared inputs shared)
+    anomaly = _anomaly.mode
+    state = grad_mode.state
+    mode = state.enabled
+    # NOTE: set_grad_enabled inlined (it is a class: costs an instance per call). None, not False: ops run by
+    # backward do not mark their results as made under the user's no_grad().
+    state.enabled = True if create_graph else None
     try:
         while made:
             t = pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
             gy = grads.pop(t, None)
             if gy is None:
                 continue  # no gradient reached t (every rule on the way returned None)
+            if t._hooks is not None:
+                gy = _run_hooks(t, gy, retain=wanted is None, create_graph=create_graph)
             if wanted is not None and t in wanted:
                 kept[t] = gy
-            if t._retains_grad and wanted is None:
-                g = gy if create_graph else _make(np.array(gy.data))  # NOTE: a copy: gy flows on to the inputs
-                t.grad = g if t.grad is None else t.grad + g
             node = t.grad_fn
-            gxs = node.backward(node, gy)
+            if check and node.seq < check:
+                inplace.check_saved(node)
+            if anomaly:
+                gxs = _anomaly.backward(node, gy)
+            else:
+                gxs = node.backward(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(node.inputs, gxs):
                 if gx is None or not x.requires_grad:
                     continue
-                gd, xd = gx.data, x.data
+                gd, xd = gx._data, x._data
                 if gd.shape != xd.shape or gd.dtype is not xd.dtype:
                     if gd.shape != xd.shape:
                         gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
-                    if gx.data.dtype is not xd.dtype:
+                    if gx._data.dtype is not xd.dtype:
                         gx = astype(gx, xd.dtype)
                 prev = get(x)
                 if prev is None:
@@ -177,18 +199,37 @@ def _run_backward(
                 elif create_graph:
                     grads[x] = prev + gx
                 elif id(x) in owned:
-                    add(prev.data, gx.data, out=prev.data)
+                    add(prev._data, gx._data, out=prev._data)
                 else:
-                    total = prev.data + gx.data
+                    total = prev._data + gx._data
                     grads[x] = _make(total if type(total) is np.ndarray else np.asarray(total))
                     owned.add(id(x))
             if not retain_graph:
-                node.inputs = None  # NOTE: frees the saved tensors now; a second backward through here raises
+                node.release(husks)  # NOTE: frees the saved tensors now; a second backward through here raises
     finally:
-        grad_mode.enabled = mode
+        state.enabled = mode
     if kept:
         grads.update(kept)
     return leaves, grads
+
+
+def _run_hooks(t: Tensor, g: Tensor, retain: bool, create_graph: bool) -> Tensor:
+    """Run t's gradient hooks in order (each may replace g); then, for backward(), a retained grad is stored."""
+    for fn in list(t._hooks.values()):
+        new = fn(g)
+        if new is not None:
+            if not isinstance(new, Tensor):
+                new = _make(np.asarray(new, dtype=g._data.dtype))
+            if new.shape != g.shape:
+                raise ShapeError(
+                    f"a hook of a tensor of shape {t.shape} returned a gradient of shape {new.shape}; "
+                    f"it must return None or a gradient of shape {g.shape}"
+                )
+            g = new
+    if retain and t._retains_grad:
+        r = g if create_graph else _make(np.array(g._data))  # NOTE: a copy: g flows on to the inputs
+        t.grad = r if t.grad is None else t.grad + r
+    return g
 
 
 def _as_list(x) -> list:
@@ -217,14 +258,16 @@ def backward(
     if retain_graph is None:
         retain_graph = create_graph
     leaves, grads = _run_backward(roots, seeds, retain_graph=bool(retain_graph), create_graph=create_graph)
-    taken = {id(_base(s.data)) for s in seeds}  # NOTE: never hand a caller's seed array out as somebody's .grad
+    taken = {id(_base(s._data)) for s in seeds}  # NOTE: never hand a caller's seed array out as somebody's .grad
     get = grads.get
     for leaf in leaves:
         g = get(leaf)
         if g is None:
             continue
+        if leaf._hooks is not None:
+            g = _run_hooks(leaf, g, retain=False, create_graph=create_graph)
         if not create_graph:
-            d = g.data
+            d = g._data
             b = d.base  # NOTE: _base inlined (it runs for every parameter)
             b = id(d if b is None else b)
             if b in taken or not d.flags.writeable:
@@ -244,7 +287,8 @@ def grad(
     grad_outputs=None,
     retain_graph: Optional[bool] = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: Optional[bool] = None,
+    materialize_grads: bool = False,
 ) -> Tuple[Optional[Tensor], ...]:
     """Return d(outputs)/d(inputs) without touching any ``.grad``.
 
@@ -256,15 +300,29 @@ def grad(
         retain_graph: keep saved tensors for another backward; defaults to ``create_graph``.
         create_graph: record the computation so the returned gradients are differentiable (grad of grad).
         allow_unused: return None (instead of raising) for an input the outputs do not depend on.
+        materialize_grads: return zeros (instead of raising or None) for such an input; implies allow_unused.
 
     Returns:
         A tuple with one gradient per input, each of the input's shape.
+
+    Raises:
+        RuntimeError: for an input that does not require grad, or one the outputs do not depend on (unless
+            allow_unused or materialize_grads).
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad(): materialize_grads=True gives zeros for unused inputs; it needs allow_unused "
+                         "True or left out, not False")
     roots = _as_list(outputs)
     ins = _as_list(inputs)
-    for x in ins:
-        if not isinstance(x, Tensor) or not x.requires_grad:
-            raise NoGradError("grad(): every input must be a Tensor that requires grad")
+    for i, x in enumerate(ins):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad(): input {i} is a {type(x).__name__}, not a Tensor")
+        if not x.requires_grad:
+            made = f" (it was made by {x._nograd_op} under no_grad())" if x._nograd_op is not None else ""
+            raise NoGradError(
+                f"grad(): input {i} (shape {x.shape}) does not require grad{made}, so nothing can be "
+                "differentiated with respect to it; create it with requires_grad=True"
+            )
     seeds = _seeds("grad", roots, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
@@ -274,11 +332,17 @@ def grad(
     out = []
     for i, x in enumerate(ins):
         g = got.get(x)
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad(): input {i} (shape {x.shape}) is not reachable from the outputs; "
-                "pass allow_unused=True to get None for it"
-            )
+        if g is not None and x.grad_fn is None and x._hooks is not None:
+            g = _run_hooks(x, g, retain=False, create_graph=create_graph)  # NOTE: a leaf's hooks, as backward()
+        if g is None:
+            if materialize_grads:
+                g = _make(np.zeros(x.shape, dtype=x.dtype))
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"grad(): input {i} (shape {x.shape}) is not used to compute the outputs (or only through "
+                    "ops that pass it no gradient); pass allow_unused=True to get None for it, or "
+                    "materialize_grads=True to get zeros"
+                )
         out.append(g)
     return tuple(out)
 

@@ -23,3 +23,7 @@ class GradcheckError(AutogradError, AssertionError):
 
 class IndexingError(AutogradError, IndexError):
     """An index does not fit the tensor it indexes; the message names the shape and the index."""
+
+
+class AnomalyError(AutogradError, RuntimeError):
+    """Anomaly mode found an op that made a NaN or an infinity from finite values (forward or backward)."""

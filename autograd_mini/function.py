@@ -19,11 +19,13 @@ import numpy as np
 
 from . import grad_mode
 from .errors import GraphFreedError, IndexingError, ShapeError
-from .tensor import Tensor as _Tensor
+from .tensor import Tensor as _Tensor, _make, _to_array
 
 _new = object.__new__
 _next_seq = itertools.count(1).__next__
+next_seq = _next_seq  # NOTE: one counter numbers nodes and stamps mutations (see inplace)
 _ndarray = np.ndarray
+_state = grad_mode.state
 
 
 class Scope:
@@ -66,7 +68,16 @@ def pop_scope(scope: Scope) -> None:
 
 
 class Function:
-    """A node of the computation graph: one application of a primitive op.
+    """A node of the computation graph: one application of an op. Subclass it to write your own op.
+
+    A subclass writes two static methods (see the README, "Write your own op"):
+
+        forward(ctx, *arrays, **attrs) -> ndarray     numpy in, numpy out; ``ctx.save_for_backward(...)``
+        backward(ctx, gy) -> one gradient per input   Tensor ops on gy (a Tensor), ``ctx.saved_tensors``
+
+    and is used as ``MyOp.apply(*inputs, **attrs)``: inputs are Tensors, ndarrays or numbers, attributes are
+    passed to forward as they are. The engine checks what a user's backward returns: one gradient per input
+    (None where there is none), each of the input's shape or of a shape it broadcasts to (then summed).
 
     Attributes:
         inputs: tuple of the input Tensors (None once backward has freed the graph).
@@ -80,7 +91,59 @@ class Function:
     # per-node __dict__ (a dict allocated for every node recorded inside a module).
     __slots__ = ("inputs", "needs_input_grad", "seq", "scope", "__dict__", "__weakref__")
     save_output = False  # NOTE: set True in ops whose derivative uses the output (exp, tanh, ...)
+    reads_inputs = True  # False in ops whose backward never reads its inputs' values (add, reshape, ...)
+    buffers = ()  # names of ctx attributes holding arrays that backward frees with the saved inputs
     _output = None
+    _trusted = True  # the library's own ops: the engine does not check what their backward returns
+    husks = None  # after backward freed the node: stand-ins for its inputs that keep shapes, not values
+    _saved = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith("autograd_mini."):
+            # NOTE: a user's op: its apply converts inputs and its backward's results are checked; the library's
+            # own ops (tested by gradcheck) keep the fast path, so the checks cost them nothing.
+            cls._trusted = False
+            if "apply" not in cls.__dict__:
+                cls.apply = classmethod(_checked_apply)
+            bw = cls.__dict__.get("backward")
+            if bw is not None:
+                cls.backward = staticmethod(_checked_backward(bw.__func__ if isinstance(bw, staticmethod) else bw))
+
+    def save_for_backward(self, *values) -> None:
+        """In forward: keep values (input or output arrays, other arrays, Tensors) for ``saved_tensors``."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """In backward: what forward saved, as Tensors; an input or the output comes back as that Tensor
+        (so a backward written with it can be differentiated again).
+
+        Raises:
+            GraphFreedError: after backward freed this node.
+            RuntimeError: if a saved input or output was changed in place after forward.
+        """
+        if self.inputs is None:
+            raise GraphFreedError(
+                f"{self.name}: saved_tensors was freed by an earlier backward(); call backward(retain_graph=True) "
+                "the first time to backpropagate through it twice"
+            )
+        out = []
+        ins = self.inputs
+        y = self._output() if self._output is not None else None
+        for v in self._saved:
+            t = v
+            if not isinstance(v, _Tensor):
+                t = next((x for x in ins if x._data is v), None)
+                if t is None and y is not None and y._data is v:
+                    t = y
+                if t is None:
+                    t = _make(np.asarray(v))
+            which = "output" if t is y else next((i for i, x in enumerate(ins) if x is t), None)
+            if which is not None and inplace.changed_since(t, self.seq):
+                inplace.raise_modified(self, which, t)
+            out.append(t)
+        return tuple(out)
 
     @property
     def name(self) -> str:
@@ -100,7 +163,8 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **attrs):
-        """Run forward on the inputs' arrays and record the node if any input requires grad."""
+        """Run forward on the inputs' arrays and record the node if any input requires grad (and grad mode is
+        on in this thread)."""
         ctx = _new(cls)
         # NOTE: arity is unrolled (no comprehensions), and forward is called without ** when there are no
         # attributes (that would build a dict per call): this is the hottest path of the library.
@@ -108,23 +172,24 @@ class Function:
         try:
             if n == 2:
                 a, b = inputs
-                y = cls.forward(ctx, a.data, b.data, **attrs) if attrs else cls.forward(ctx, a.data, b.data)
+                y = cls.forward(ctx, a._data, b._data, **attrs) if attrs else cls.forward(ctx, a._data, b._data)
             elif n == 1:
                 a = inputs[0]
-                y = cls.forward(ctx, a.data, **attrs) if attrs else cls.forward(ctx, a.data)
+                y = cls.forward(ctx, a._data, **attrs) if attrs else cls.forward(ctx, a._data)
             elif n == 3:
                 a, b, c = inputs
                 if attrs:
-                    y = cls.forward(ctx, a.data, b.data, c.data, **attrs)
+                    y = cls.forward(ctx, a._data, b._data, c._data, **attrs)
                 else:
-                    y = cls.forward(ctx, a.data, b.data, c.data)
+                    y = cls.forward(ctx, a._data, b._data, c._data)
             else:
-                y = cls.forward(ctx, *[t.data for t in inputs], **attrs)
+                y = cls.forward(ctx, *[t._data for t in inputs], **attrs)
         except (ValueError, IndexError) as e:
             raise _input_error(cls.__name__, inputs, e) from e
         if type(y) is not _ndarray:
             y = np.asarray(y)  # NOTE: numpy returns scalars for 0-d results; Tensor.data is always an ndarray
-        if grad_mode.enabled:
+        enabled = _state.enabled
+        if enabled:
             if n == 2:
                 needs = (a.requires_grad, b.requires_grad)
             elif n == 1:
@@ -139,25 +204,41 @@ class Function:
                 ctx.seq = _next_seq()  # NOTE: creation order; the engine's walk relies on it (see iter_graph)
                 ctx.scope = _scope
                 out = _new(_Tensor)  # NOTE: _make inlined (twice in this function): it is the hottest call
-                out.data = y
+                out._data = y
                 out.requires_grad = True
                 out.grad_fn = ctx
                 if cls.save_output:
                     ctx._output = weakref.ref(out)
                 return out
         out = _new(_Tensor)
-        out.data = y
+        out._data = y
         out.requires_grad = False
         out.grad_fn = None
+        if enabled is False:  # NOTE: the user's no_grad() (backward's own mode is None): say so if backpropagated
+            for t in inputs:
+                if t.requires_grad:
+                    out._nograd_op = cls.__name__
+                    break
         return out
 
-    def release(self) -> None:
-        """Drop the saved inputs so their memory can go; a later backward through here raises."""
+    def release(self, husks: dict) -> None:
+        """Drop the saved inputs and buffers so their memory can go, keeping stand-ins with their shapes, dtypes
+        and links for drawing (``husks``: tensor -> stand-in, shared by one backward pass); a later backward
+        through here raises."""
+        get = husks.get
+        self.husks = tuple([_husk(x, husks) if get(x) is None else get(x) for x in self.inputs])
         self.inputs = None
+        for name in self.buffers:
+            setattr(self, name, None)
+        if self._saved:
+            self._saved = ()
 
-    def parents(self):
-        """The input tensors that take part in backward; raises if the graph was freed."""
+    def parents(self, freed_ok: bool = False):
+        """The input tensors that take part in backward; raises if the graph was freed (unless freed_ok: then
+        their stand-ins, for drawing)."""
         if self.inputs is None:
+            if freed_ok and self.husks is not None:
+                return self.husks
             raise GraphFreedError(
                 f"the graph through {self.name} was freed by an earlier backward(); "
                 "call backward(retain_graph=True) the first time to backpropagate through it twice"
@@ -174,8 +255,109 @@ class Function:
 
 
 
+class Freed(_Tensor):
+    """What a graph keeps of a tensor after backward freed it: shape, dtype and links, not the values."""
+
+    __slots__ = ("shape", "dtype")
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def data(self):
+        raise GraphFreedError("the values of this tensor were freed by backward(); only its shape and dtype remain")
+
+
+_SMALL = 1  # NOTE: one-element constants (the 0.5 of x * 0.5) are kept as they are: drawings show their value
+
+
+def _husk(x: _Tensor, husks: dict) -> _Tensor:
+    d = x._data
+    if (x.requires_grad and x.grad_fn is None) or x._hooks is not None or d.size <= _SMALL:
+        h = x  # NOTE: parameters (and tensors a hook or retain_grad watches) are the user's; keep them
+    else:
+        h = _new(Freed)
+        h._data = None
+        h.requires_grad, h.grad_fn, h.shape, h.dtype = x.requires_grad, x.grad_fn, d.shape, d.dtype
+    husks[x] = h
+    return h
+
+
+def _checked_apply(cls, *inputs, **attrs):
+    """apply of a user's op: inputs may be Tensors, ndarrays or numbers; the output can be saved."""
+    ts = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, _Tensor):
+            ts.append(x)
+        elif isinstance(x, (np.ndarray, np.generic, int, float, bool)):
+            ts.append(_make(_to_array(x)))
+        else:
+            raise TypeError(
+                f"{cls.__name__}.apply: input {i} is a {type(x).__name__}; expected a Tensor, an ndarray or a "
+                "number (keyword arguments are passed to forward as attributes)"
+            )
+    out = Function.apply.__func__(cls, *ts, **attrs)  # NOTE: looked up now, so anomaly mode sees user ops too
+    node = out.grad_fn
+    if node is not None and node._output is None:
+        node._output = weakref.ref(out)
+    return out
+
+
+def _checked_backward(fn):
+    def backward(ctx, gy):
+        return check_gradients(ctx, fn(ctx, gy))
+
+    backward.__wrapped__ = fn
+    backward.__doc__ = fn.__doc__
+    return backward
+
+
+def check_gradients(node, gxs) -> tuple:
+    """What a user's backward returned, checked: one gradient per input, Tensors of fitting shapes."""
+    if type(gxs) is not tuple:
+        gxs = tuple(gxs) if isinstance(gxs, list) else (gxs,)
+    ins = node.inputs
+    if len(gxs) != len(ins):
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(gxs)} gradient{'s' if len(gxs) != 1 else ''} for "
+            f"{len(ins)} input{'s' if len(ins) != 1 else ''}; return one per input, in order (None for an input "
+            "that gets no gradient)"
+        )
+    out = []
+    for i, (x, g) in enumerate(zip(ins, gxs)):
+        if g is not None:
+            if isinstance(g, (np.ndarray, np.generic, int, float)):
+                g = _make(np.asarray(g, dtype=x._data.dtype))
+            elif not isinstance(g, _Tensor):
+                raise TypeError(
+                    f"{node.name}.backward returned a {type(g).__name__} as the gradient of input {i}; return a "
+                    "Tensor, an ndarray or None"
+                )
+            gs, xs = g._data.shape, x._data.shape
+            if gs != xs:
+                try:
+                    fits = np.broadcast_shapes(gs, xs) == gs
+                except ValueError:
+                    fits = False
+                if not fits:
+                    raise ShapeError(
+                        f"{node.name}.backward returned a gradient of shape {gs} for input {i} of shape {xs}; it "
+                        "must have the input's shape (or a shape the input broadcasts to, which is summed)"
+                    )
+        out.append(g)
+    return tuple(out)
+
+
 def _input_error(op: str, inputs, err: Exception) -> Exception:
     """Restate a numpy error so that it names the op and the shapes of its operands."""
     shapes = " and ".join(str(t.shape) for t in inputs)
     kind = IndexingError if isinstance(err, IndexError) else ShapeError
     return kind(f"{op} of shape{'s' if len(inputs) > 1 else ''} {shapes}: {err}")
+
+
+from . import inplace  # noqa: E402  (inplace imports this module)

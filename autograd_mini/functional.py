@@ -28,7 +28,7 @@ def _lift(value, like: Optional[Tensor] = None) -> Tensor:
     if isinstance(value, np.ndarray):
         return _make(value)
     if like is not None and isinstance(value, (int, float)):
-        dtype = like.data.dtype
+        dtype = like._data.dtype
         if dtype.kind == "f":
             # NOTE: constants like the 0.9 in `x * 0.9` are cached (read-only, never part of a gradient) because
             # building a 0-d array costs as much as the multiplication itself. Zeros are not cached (-0.0 == 0.0).
@@ -131,7 +131,7 @@ def minimum(a, b) -> Tensor:
 
 def where(cond, a, b) -> Tensor:
     """a where cond is true, else b (cond is not differentiated); broadcasting as numpy."""
-    c = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    c = np.asarray(cond._data if isinstance(cond, Tensor) else cond)
     if c.dtype != np.bool_:
         c = c.astype(bool)
     a, b = _pair(a, b)
@@ -179,7 +179,7 @@ def relu(x) -> Tensor:
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0 else negative_slope * x; the derivative at 0 is negative_slope (as PyTorch)."""
     x = as_tensor(x)
-    return where(x.data > 0, x, x * negative_slope)
+    return where(x._data > 0, x, x * negative_slope)
 
 
 def clip(x, min=None, max=None) -> Tensor:
@@ -189,14 +189,19 @@ def clip(x, min=None, max=None) -> Tensor:
     return ops.Clip.apply(as_tensor(x), lo=min, hi=max)
 
 
+def clone(x) -> Tensor:
+    """A copy of x in new memory, recorded in the graph (the gradient flows back to x)."""
+    return ops.Copy.apply(as_tensor(x))
+
+
 def astype(x, dtype) -> Tensor:
     """x converted to dtype; the gradient is converted back."""
     x = as_tensor(x)
     dtype = np.dtype(dtype)
-    if dtype == x.data.dtype:
+    if dtype == x._data.dtype:
         return x
     if dtype.kind not in "fc":
-        return _make(x.data.astype(dtype))  # NOTE: integer/bool results cannot require grad; nothing to record
+        return _make(x._data.astype(dtype))  # NOTE: integer/bool results cannot require grad; nothing to record
     return ops.Cast.apply(x, dtype=dtype)
 
 
@@ -270,12 +275,12 @@ def softmax(x, axis: int = -1) -> Tensor:
 
 def argmax(x, axis: Optional[int] = None, keepdims: bool = False) -> Tensor:
     """Index of the maximum (not differentiable)."""
-    return _make(np.asarray(np.argmax(as_tensor(x).data, axis=axis, keepdims=keepdims)))
+    return _make(np.asarray(np.argmax(as_tensor(x)._data, axis=axis, keepdims=keepdims)))
 
 
 def argmin(x, axis: Optional[int] = None, keepdims: bool = False) -> Tensor:
     """Index of the minimum (not differentiable)."""
-    return _make(np.asarray(np.argmin(as_tensor(x).data, axis=axis, keepdims=keepdims)))
+    return _make(np.asarray(np.argmin(as_tensor(x)._data, axis=axis, keepdims=keepdims)))
 
 
 # ----- shape ---------------------------------------------------------------------------------------------
@@ -298,7 +303,7 @@ def transpose(x, *axes) -> Tensor:
         return Transpose.apply(x, axes=None)
     if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
         axes = tuple(axes[0])
-    ndim = x.data.ndim
+    ndim = x._data.ndim
     if sorted(a % ndim for a in axes) != list(range(ndim)) or len(axes) != ndim:
         raise ShapeError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of {x.shape}")
     return Transpose.apply(x, axes=tuple(a % ndim for a in axes))
@@ -307,7 +312,7 @@ def transpose(x, *axes) -> Tensor:
 def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     """x with two axes exchanged."""
     x = as_tensor(x)
-    ndim = x.data.ndim
+    ndim = x._data.ndim
     if ndim == 2 and axis1 % 2 != axis2 % 2:
         return Transpose.apply(x, axes=None)
     axes = list(range(ndim))
@@ -363,7 +368,7 @@ def squeeze(x, axis: Axis = None) -> Tensor:
 def _index_arrays(index):
     """Turn Tensors and lists inside an index into ndarrays (the index itself is never differentiated)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, list):
         return np.asarray(index)
     if isinstance(index, tuple):
@@ -402,7 +407,7 @@ def matmul(a, b) -> Tensor:
     """Matrix product with numpy's rules: 1-D operands are vectors, leading dimensions broadcast."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _pair(a, b)
-    ashape, bshape = a.data.shape, b.data.shape
+    ashape, bshape = a._data.shape, b._data.shape
     if not ashape or not bshape:
         raise ShapeError(f"matmul of shapes {ashape} and {bshape}: operands must have at least 1 dimension")
     if ashape[-1] != bshape[-2 if len(bshape) > 1 else 0]:
@@ -428,14 +433,14 @@ def linear(x, weight, bias=None) -> Tensor:
         x = _lift(x)
     if not isinstance(weight, Tensor):
         weight = _lift(weight)
-    xs, ws = x.data.shape, weight.data.shape
+    xs, ws = x._data.shape, weight._data.shape
     if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ShapeError(f"linear of input {xs} and weight {ws}: the weight must be (out, in) with in = {xs[-1:]}")
     if bias is not None:
         if not isinstance(bias, Tensor):
             bias = _lift(bias)
-        if bias.data.shape != (ws[0],):
-            raise ShapeError(f"linear: bias of shape {bias.data.shape} for a weight of shape {ws}; expected ({ws[0]},)")
+        if bias._data.shape != (ws[0],):
+            raise ShapeError(f"linear: bias of shape {bias._data.shape} for a weight of shape {ws}; expected ({ws[0]},)")
     if len(xs) == 1:  # a single example: through the batched form and back
         y = linear(reshape(x, 1, xs[0]), weight, bias)
         return reshape(y, ws[0])
@@ -447,7 +452,7 @@ def linear(x, weight, bias=None) -> Tensor:
 
 def _compare(ufunc, a, b) -> Tensor:
     a, b = _pair(a, b)
-    return _make(np.asarray(ufunc(a.data, b.data)))
+    return _make(np.asarray(ufunc(a._data, b._data)))
 
 
 def less(a, b) -> Tensor:
@@ -476,7 +481,7 @@ def not_equal(a, b) -> Tensor:
 
 def sign(x) -> Tensor:
     """-1, 0 or 1 by the sign of x (not differentiable)."""
-    return _make(np.sign(as_tensor(x).data))
+    return _make(np.sign(as_tensor(x)._data))
 
 
 # ----- creation -------------------------------------------------------------------------------------------
@@ -493,11 +498,11 @@ def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros_like(x, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(as_tensor(x).data), requires_grad=requires_grad)
+    return Tensor(np.zeros_like(as_tensor(x)._data), requires_grad=requires_grad)
 
 
 def ones_like(x, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(as_tensor(x).data), requires_grad=requires_grad)
+    return Tensor(np.ones_like(as_tensor(x)._data), requires_grad=requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad: bool = False, rng=None) -> Tensor:

@@ -1,72 +1,105 @@
-"""Grad mode: whether new operations are recorded in the graph.
+"""Grad mode: whether new operations are recorded in the graph, for the calling thread.
 
-A single module-level flag, read by Function.apply on every op. It is process-global (not thread-local):
-like the rest of autograd_mini, graph recording is meant for one thread at a time.
+As in PyTorch, the mode is per thread: ``with no_grad():`` in one thread (an evaluation loop, a data worker)
+does not stop recording in another. Function.apply reads ``state.enabled`` on every op; a new thread starts
+with recording on.
 """
 from __future__ import annotations
 
 import functools
+import threading
 
-enabled = True
+
+class _State(threading.local):
+    """The calling thread's grad mode (a class default, so that a new thread starts with recording on)."""
+
+    enabled = True
+
+
+state = _State()
 
 
 def is_grad_enabled() -> bool:
-    """Return True when operations are currently recorded for backward."""
-    return enabled
+    """Return True when operations are currently recorded for backward in this thread."""
+    return state.enabled
 
 
 class set_grad_enabled:
-    """Context manager (and decorator) that switches recording on or off, restoring the old mode on exit."""
+    """Context manager (and decorator) that switches recording on or off in the calling thread, restoring the
+    old mode on exit.
+
+    Args:
+        mode: True to record operations, False not to.
+    """
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)
-        self.prev = None
+        # NOTE: as PyTorch's set_grad_enabled, it takes effect at construction too, so that the plain call
+        # `set_grad_enabled(False)` switches recording off for the rest of the thread.
+        self.prev = state.enabled
+        state.enabled = self.mode
 
     def __enter__(self):
-        global enabled
-        self.prev = enabled
-        enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        global enabled
-        enabled = self.prev
+        state.enabled = self.prev
         return False
 
     def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        state.enabled = self.prev  # NOTE: used as a decorator, the construction must not change the mode
+        return _in_mode(fn, self.mode)
 
 
-class no_grad(set_grad_enabled):
-    """Record nothing inside: ``with no_grad(): ...`` or ``@no_grad()`` (``@no_grad`` works too)."""
+def _in_mode(fn, mode: bool):
+    """fn wrapped to run with grad mode ``mode`` in the calling thread."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        prev = state.enabled
+        state.enabled = mode
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            state.enabled = prev
+
+    return wrapper
+
+
+class _Switch:
+    """A context manager and decorator that sets the mode on entry and restores it on exit."""
+
+    mode = True
 
     def __new__(cls, fn=None):
         self = super().__new__(cls)
         if callable(fn):  # used as a bare decorator: @no_grad
-            set_grad_enabled.__init__(self, False)
             return self(fn)
         return self
 
     def __init__(self, fn=None):
-        super().__init__(False)
+        self.prev = None
 
-
-class enable_grad(set_grad_enabled):
-    """Record operations inside, even within an enclosing no_grad()."""
-
-    def __new__(cls, fn=None):
-        self = super().__new__(cls)
-        if callable(fn):
-            set_grad_enabled.__init__(self, True)
-            return self(fn)
+    def __enter__(self):
+        self.prev = state.enabled
+        state.enabled = self.mode
         return self
 
-    def __init__(self, fn=None):
-        super().__init__(True)
+    def __exit__(self, *exc):
+        state.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        return _in_mode(fn, self.mode)
+
+
+class no_grad(_Switch):
+    """Record nothing inside, in this thread: ``with no_grad(): ...`` or ``@no_grad()`` (``@no_grad`` works too)."""
+
+    mode = False
+
+
+class enable_grad(_Switch):
+    """Record operations inside, in this thread, even within an enclosing no_grad()."""
+
+    mode = True

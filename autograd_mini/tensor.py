@@ -4,7 +4,8 @@ Every math method is a one-line delegation to ``autograd_mini.functional``; the 
 """
 from __future__ import annotations
 
-from typing import Any
+from operator import attrgetter
+from typing import Any, Callable
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data, dtype=None) -> np.ndarray:
     """Turn user data into an ndarray: float ndarrays keep their dtype, Python floats take the default."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
     if isinstance(data, (np.ndarray, np.generic)):
@@ -57,7 +58,7 @@ def _check_grad_dtype(dtype, what="requires_grad=True") -> None:
 def _make(data: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":
     """Fast internal constructor: wraps an ndarray without any checks (used for every op result)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.requires_grad = requires_grad
     t.grad_fn = grad_fn
     return t
@@ -95,11 +96,15 @@ class Tensor:
         TypeError: if ``requires_grad`` is set on integer or boolean data.
     """
 
-    __slots__ = ("data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
+    __slots__ = ("_data", "requires_grad", "grad_fn", "__weakref__", "__dict__")
     # NOTE: rarely set, so class-level defaults (an instance gets a __dict__ entry only when they are set);
     # this keeps creating a tensor, which every op does, to three stores.
     grad = None
     _retains_grad = False
+    _hooks = None  # dict handle id -> fn, once register_hook or retain_grad was called; read by backward
+    _assigned = 0  # version offset from assignments to .data (see inplace.assigned)
+    _stamp = 0  # when .data was last assigned (a node number; see inplace)
+    _nograd_op = None  # the op that made this tensor while grad mode was off, for backward's error message
     __array_ufunc__ = None  # NOTE: makes `ndarray + tensor` call Tensor.__radd__ instead of numpy's loop
     __hash__ = object.__hash__  # NOTE: __eq__ is elementwise; keep identity hashing for dicts/sets of params
 
@@ -107,26 +112,48 @@ class Tensor:
         arr = _to_array(data, dtype)
         if requires_grad:
             _check_grad_dtype(arr.dtype)
-        self.data = arr
+        self._data = arr
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
+
+    # ----- data and version ---------------------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The values, as an ndarray (shared, not copied).
+
+        Assigning a new array (``t.data = a``) counts as a change of ``t`` (``_version``); writing into the
+        array with numpy (``t.data[0] = 1``) is not seen by autograd_mini, as with PyTorch's ``.data``: use the
+        in-place methods (``t[0] = 1``, ``t.add_(1)``) to have backward check that its saved values are current.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        old = inplace.version(self)
+        self._data = value if type(value) is np.ndarray else np.asarray(value)
+        inplace.assigned(self, old)
+
+    @property
+    def _version(self) -> int:
+        """How many times the library changed this tensor's values (shared by tensors sharing its memory)."""
+        return inplace.version(self)
 
     # ----- properties -------------------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self) -> "Tensor":
@@ -141,21 +168,21 @@ class Tensor:
     # ----- conversion -------------------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
-        return self.data
+        return self._data
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with exactly one element, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __float__(self) -> float:
         return float(self.item())
@@ -164,26 +191,26 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use (t).any() or (t).all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=200)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", threshold=200)
         extra = ""
-        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f":
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != _default_dtype and self._data.dtype.kind == "f":
+            extra += f", dtype={self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn={self.grad_fn!r}"
         elif self.requires_grad:
@@ -193,7 +220,7 @@ class Tensor:
     # ----- autograd -------------------------------------------------------------------------------------
     def detach(self) -> "Tensor":
         """A new leaf tensor sharing this tensor's data, cut off from the graph."""
-        return _make(self.data)
+        return _make(self._data)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set ``requires_grad`` in place on a leaf tensor and return it."""
@@ -202,16 +229,48 @@ class Tensor:
                 "requires_grad_() can only change leaf tensors; use .detach() to get a leaf from this result"
             )
         if requires_grad:
-            _check_grad_dtype(self.data.dtype, "requires_grad_()")
+            _check_grad_dtype(self._data.dtype, "requires_grad_()")
         self.requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> "Tensor":
-        """Ask backward to also store this non-leaf tensor's gradient in ``.grad``."""
+        """Ask backward to also store this non-leaf tensor's gradient in ``.grad`` (after its hooks ran)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        self._retains_grad = True
+        if self.grad_fn is not None:  # NOTE: a leaf keeps its .grad anyway (PyTorch: a no-op)
+            self._retains_grad = True
+            if self._hooks is None:
+                self._hooks = {}
         return self
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose ``.grad`` backward fills (see ``retain_grad``)."""
+        return self._retains_grad
+
+    def register_hook(self, hook: Callable) -> "hooks.RemovableHandle":
+        """Call ``hook(grad)`` each time backward (or ``grad()``) computes this tensor's gradient.
+
+        The hook sees the total gradient (all uses summed) once per backward pass, before it is stored in a
+        leaf's ``.grad`` or passed on; if it returns a Tensor or an array, that replaces the gradient (same
+        shape). Hooks run in the order they were registered.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            RuntimeError: if this tensor does not require grad.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"register_hook() on a tensor (shape {self.shape}) that does not require grad: it never gets a "
+                "gradient; create it with requires_grad=True"
+            )
+        if not callable(hook):
+            raise TypeError(f"register_hook() expects a function grad -> grad or None, got {type(hook).__name__}")
+        if self._hooks is None:
+            self._hooks = {}
+        return hooks.RemovableHandle(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
@@ -272,6 +331,10 @@ class Tensor:
 
     def __getitem__(self, index):
         return F.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        """t[index] = value, in place (under no_grad(), or on a tensor that does not require grad)."""
+        inplace.setitem(self, index, value)
 
     def __lt__(self, other):
         return F.less(self, other)
@@ -367,13 +430,44 @@ class Tensor:
     def astype(self, dtype):
         return F.astype(self, dtype)
 
+    def clone(self):
+        """A copy with its own memory, recorded in the graph (its gradient flows back to self)."""
+        return F.clone(self)
+
+    # ----- in-place (they change this tensor and return it; see autograd_mini.inplace) --------------------
+    def add_(self, other, *, alpha=1):
+        return inplace.add_(self, other, alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return inplace.sub_(self, other, alpha)
+
+    def mul_(self, other):
+        return inplace.mul_(self, other)
+
+    def div_(self, other):
+        return inplace.div_(self, other)
+
+    def fill_(self, value):
+        return inplace.fill_(self, value)
+
+    def zero_(self):
+        return inplace.zero_(self)
+
+    def copy_(self, src):
+        return inplace.copy_(self, src)
+
+    def clamp_(self, min=None, max=None):
+        return inplace.clamp_(self, min, max)
+
 
 def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     """Make a new leaf Tensor holding a copy of data (like ``torch.tensor``)."""
-    src = data.data if isinstance(data, Tensor) else data
+    src = data._data if isinstance(data, Tensor) else data
     return Tensor(np.array(_to_array(src, dtype), copy=True), requires_grad=requires_grad)
 
 
 # NOTE: imported last to break the cycle tensor -> functional -> ops -> function -> tensor.
 from . import engine  # noqa: E402
 from . import functional as F  # noqa: E402
+from . import hooks  # noqa: E402
+from . import inplace  # noqa: E402

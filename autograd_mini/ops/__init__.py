@@ -10,7 +10,7 @@ Rules of this package:
 Everything not in this package is a composite in functional.py, whose derivative follows from these.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
-                          Relu, Abs, Clip, Cast)
+                          Relu, Abs, Clip, Cast, Copy)
 from .reduce import Sum, Max, LogSumExp
 from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Concatenate
 from .linalg import Linear, MatMul, MatMulTransA

@@ -15,6 +15,8 @@ from ._util import _const
 class Add(Function):
     """y = a + b;  dy/da = 1,  dy/db = 1"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -27,6 +29,8 @@ class Add(Function):
 class Sub(Function):
     """y = a - b;  dy/da = 1,  dy/db = -1"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -38,6 +42,8 @@ class Sub(Function):
 
 class Neg(Function):
     """y = -x;  dy/dx = -1"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, x):
@@ -104,7 +110,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.inputs
-        ad, bd = a.data, b.data
+        ad, bd = a._data, b._data
         dt = np.result_type(ad, bd)
         wa = (ad > bd).astype(dt) + 0.5 * (ad == bd).astype(dt)
         na, nb = ctx.needs_input_grad
@@ -113,6 +119,9 @@ class Maximum(Function):
 
 class Where(Function):
     """y = a where cond else b;  dy/da = cond,  dy/db = not cond  (cond is a constant boolean array)"""
+
+    reads_inputs = False
+    buffers = ("cond",)
 
     @staticmethod
     def forward(ctx, a, b, cond):
@@ -136,6 +145,7 @@ class Exp(Function):
     """y = exp(x);  dy/dx = y"""
 
     save_output = True
+    reads_inputs = False  # NOTE: backward reads the output only
 
     @staticmethod
     def forward(ctx, x):
@@ -162,6 +172,7 @@ class Tanh(Function):
     """y = tanh(x);  dy/dx = 1 - y**2"""
 
     save_output = True
+    reads_inputs = False  # NOTE: backward reads the output only
 
     @staticmethod
     def forward(ctx, x):
@@ -195,6 +206,7 @@ class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)"""
 
     save_output = True
+    reads_inputs = False  # NOTE: backward reads the output only
 
     @staticmethod
     def forward(ctx, x):
@@ -244,7 +256,7 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x = ctx.inputs[0].data
+        x = ctx.inputs[0]._data
         mask = x > _readonly_full((), 0, x.dtype)
         return Mul.apply(gy, _const(mask))  # NOTE: the primitive directly (hot in every ReLU net)
 
@@ -258,7 +270,7 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy * _const(np.sign(ctx.inputs[0].data))
+        return gy * _const(np.sign(ctx.inputs[0]._data))
 
 
 class Clip(Function):
@@ -271,7 +283,7 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x = ctx.inputs[0].data
+        x = ctx.inputs[0]._data
         inside = np.ones(x.shape, dtype=bool)
         if ctx.lo is not None:
             inside &= x >= ctx.lo
@@ -283,6 +295,8 @@ class Clip(Function):
 class Cast(Function):
     """y = x converted to another dtype;  dy/dx = 1 (the gradient is cast back)"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, x, dtype):
         return x.astype(dtype)
@@ -290,3 +304,17 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, gy):
         return F.astype(gy, ctx.inputs[0].dtype)
+
+
+class Copy(Function):
+    """y = x, in new memory (clone);  dy/dx = 1"""
+
+    reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, copy=True)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy

@@ -68,7 +68,7 @@ def _column_major(t) -> bool:
     # NOTE: its gradient is then computed as (.)^T so that it comes out in the same memory order as the
     # operand; the weight's own gradient is then row-major, and the optimizer's update runs on contiguous
     # memory instead of a strided copy (measured: 0.7M of 2.2M instructions of a batch-1 MLP step).
-    d = t.data
+    d = t._data
     return d.ndim == 2 and d.flags.f_contiguous and not d.flags.c_contiguous
 
 
@@ -100,11 +100,11 @@ class Linear(Function):
         need_b = len(need) > 2 and need[2]
         gx = gw = gb = None
         if need[0]:
-            gx = MatMul.apply(gy, w) if gy.data.ndim == 2 else F.matmul(gy, w)
+            gx = MatMul.apply(gy, w) if gy._data.ndim == 2 else F.matmul(gy, w)
         if need[1] or need_b:
-            gy2 = gy if gy.data.ndim == 2 else F.reshape(gy, -1, gy.shape[-1])
+            gy2 = gy if gy._data.ndim == 2 else F.reshape(gy, -1, gy.shape[-1])
             if need[1]:
-                gw = MatMulTransA.apply(gy2, x if x.data.ndim == 2 else F.reshape(x, -1, x.shape[-1]))
+                gw = MatMulTransA.apply(gy2, x if x._data.ndim == 2 else F.reshape(x, -1, x.shape[-1]))
             if need_b:
                 gb = Sum.apply(gy2, axis=(0,), keepdims=False)
         return (gx, gw) if len(need) == 2 else (gx, gw, gb)

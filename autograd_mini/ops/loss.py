@@ -39,6 +39,8 @@ class SoftmaxCrossEntropy(Function):
     Targets are validated by the caller (nn.functional.cross_entropy).
     """
 
+    buffers = ("softmax_parts",)
+
     @staticmethod
     def forward(ctx, x, targets, reduction):
         ctx.targets, ctx.reduction = targets, reduction

@@ -14,6 +14,8 @@ from ._util import _const, _keepdims_shape, _max, _sum
 class Sum(Function):
     """y = sum of x over axis;  dy/dx = 1 (gy broadcast back over the reduced axes)"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.axis, ctx.keepdims = axis, keepdims
@@ -39,9 +41,9 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x = ctx.inputs[0].data
+        x = ctx.inputs[0]._data
         kshape = _keepdims_shape(x.shape, ctx.axis)
-        is_max = (x == ctx.output.data.reshape(kshape)).astype(x.dtype)
+        is_max = (x == ctx.output._data.reshape(kshape)).astype(x.dtype)
         share = is_max / is_max.sum(axis=ctx.axis, keepdims=True)
         return F.reshape(gy, kshape) * _const(share)
 

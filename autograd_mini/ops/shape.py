@@ -14,6 +14,8 @@ from ..function import Function
 class Reshape(Function):
     """y = x viewed with a new shape;  dy/dx: gy reshaped back"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, x, shape):
         return x.reshape(shape)
@@ -25,6 +27,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """y = x with axes permuted;  dy/dx: gy with the inverse permutation"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, x, axes):
@@ -41,6 +45,8 @@ class Transpose(Function):
 class BroadcastTo(Function):
     """y = x repeated along broadcast axes;  dy/dx = gy summed back to x's shape"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, x, shape):
         return np.broadcast_to(x, shape)
@@ -52,6 +58,8 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     """y = x summed over the axes broadcasting added or stretched, down to ``shape``;  dy/dx: gy broadcast"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -73,6 +81,8 @@ class SumTo(Function):
 class GetItem(Function):
     """y = x[index];  dy/dx = gy scattered back into zeros of x's shape (repeated indices add up)"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.index = index
@@ -85,6 +95,8 @@ class GetItem(Function):
 
 class IndexAdd(Function):
     """y = zeros(shape) with g added at index (np.add.at);  dy/dg = gy[index]"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, g, index, shape):
@@ -111,6 +123,8 @@ def _is_basic_index(index) -> bool:
 
 class Concatenate(Function):
     """y = the inputs joined along axis;  dy/dx_i = the slice of gy that x_i occupies"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, *xs, axis):

@@ -25,6 +25,8 @@ from ..function import Function
 class Pad(Function):
     """y = x with zeros added around it (``np.pad`` constant mode);  dy/dx: gy with the padding sliced off"""
 
+    reads_inputs = False
+
     @staticmethod
     def forward(ctx, x, pad_width):
         ctx.pad_width = pad_width
@@ -38,6 +40,8 @@ class Pad(Function):
 
 class Unfold(Function):
     """cols[n, i, j, p, q, c] = x[n, c, i*sh + p, j*sw + q]  (im2col);  dy/dx = fold(gy): windows added back"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride):
@@ -57,6 +61,8 @@ class Unfold(Function):
 
 class Fold(Function):
     """y[n, c, i*sh + p, j*sw + q] += cols[n, i, j, p, q, c]  (col2im, the adjoint of Unfold);  dy/dcols = unfold(gy)"""
+
+    reads_inputs = False
 
     @staticmethod
     def forward(ctx, cols, output_size, kernel_size, stride):
