@@ -1,5 +1,8 @@
 """Parameter initializers, in place on a Tensor's array (dtype preserved), with PyTorch's names and formulas.
 
+Each initializer that writes into a Tensor increases its version counter (``_version``), so a backward pass
+through a graph that saved the old values raises instead of computing a wrong gradient.
+
 Fans follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod(kernel) and
 fan_out = out * prod(kernel) (a Linear weight (out, in) has no kernel). Random draws come from ``rng`` when
 given (a ``numpy.random.Generator`` or an int seed), else from the global generator, so everything is
@@ -12,6 +15,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from autograd_mini import inplace
 from autograd_mini.random import get_rng
 from autograd_mini.tensor import Tensor
 
@@ -31,6 +35,8 @@ def _array(t) -> np.ndarray:
 def _fill(t, values):
     arr = _array(t)
     arr[...] = values  # NOTE: assignment casts to arr's dtype, so float32 parameters stay float32
+    if isinstance(t, Tensor):
+        inplace.bump(t)
     return t
 
 

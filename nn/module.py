@@ -18,6 +18,7 @@ from typing import Callable, Dict, Iterable, Iterator, Optional, Tuple
 import numpy as np
 
 from autograd_mini import function as _function
+from autograd_mini import inplace
 from autograd_mini.errors import AutogradError, ShapeError
 from autograd_mini.tensor import Tensor, _to_array, get_default_dtype
 
@@ -409,6 +410,8 @@ class Module:
         """Copy values from ``state_dict`` into the existing parameters and buffers, keeping their dtypes.
 
         Everything is validated before anything is copied: if any check fails, the module is unchanged.
+        Every parameter and buffer that is written gets a new version (``_version``), so a backward pass
+        through a graph that saved its old values raises instead of computing a wrong gradient.
 
         Args:
             state_dict: name -> ndarray (or Tensor / array-like), e.g. from ``state_dict()`` or ``nn.load``.
@@ -453,6 +456,7 @@ class Module:
             )
         for target, arr in values:
             np.copyto(target.data, arr, casting="unsafe")
+            inplace.bump(target)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- printing ------------------------------------------------------------------------------------

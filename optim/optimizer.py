@@ -8,7 +8,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from autograd_mini import Tensor
+from autograd_mini import Tensor, inplace
 
 ParamsT = Union[Iterable[Tensor], Iterable[dict]]
 
@@ -118,6 +118,10 @@ class Optimizer:
         Args:
             closure: optional callable that recomputes the loss (and gradients); called first.
 
+        Each updated parameter's version counter (``p._version``) is increased, so a backward pass through
+        a graph recorded before the step, which saved the parameter's old values, raises RuntimeError
+        instead of computing a wrong gradient (as in PyTorch).
+
         Returns:
             The closure's result, or None.
 
@@ -125,7 +129,7 @@ class Optimizer:
             ValueError: if a gradient's shape differs from its parameter's.
         """
         loss = closure() if closure is not None else None
-        states, update = self.state, self._update
+        states, update, bump = self.state, self._update, inplace.bump
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p.grad
@@ -138,6 +142,7 @@ class Optimizer:
                 if state is None:
                     state = states[p] = self._init_state(data, group)
                 update(data, g, group, state)
+                bump(p)  # NOTE: so that backward through a graph that saved p's old values raises
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import autograd_mini.functional as AF
+from autograd_mini import inplace
 from autograd_mini.errors import ShapeError
 from autograd_mini.tensor import get_default_dtype
 
@@ -18,7 +19,8 @@ class BatchNorm1d(Module):
     Training mode: mean and var are the batch's mean and biased variance (divisor N or N*L), and the running
     statistics are updated as ``running = (1 - momentum) * running + momentum * batch`` with the *unbiased*
     batch variance (divisor n - 1) for ``running_var``, as PyTorch does. Evaluation mode: the running
-    statistics are used and nothing is updated.
+    statistics are used and nothing is updated. Each update, made in place on the buffers, increases their
+    version counters (``_version``).
 
     Args:
         num_features: the number of channels C.
@@ -75,6 +77,8 @@ class BatchNorm1d(Module):
         rm += m * mean.reshape(-1)
         rv *= 1 - m
         rv += m * var.reshape(-1) * (n / (n - 1))
+        inplace.bump(self.running_mean)
+        inplace.bump(self.running_var)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

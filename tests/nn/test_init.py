@@ -114,3 +114,33 @@ def test_layer_default_inits_match_pytorch_bounds():
     cell = nn.LSTMCell(3, 16)
     assert all(np.abs(p.data).max() <= 0.25 for p in cell.parameters())
     assert lin.weight.dtype == am.get_default_dtype()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda t: init.uniform_(t, -1, 1), lambda t: init.normal_(t), lambda t: init.constant_(t, 3.0),
+    init.zeros_, init.ones_, init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_,
+    init.kaiming_normal_, init.lecun_normal_,
+], ids=["uniform_", "normal_", "constant_", "zeros_", "ones_", "xavier_uniform_", "xavier_normal_",
+        "kaiming_uniform_", "kaiming_normal_", "lecun_normal_"])
+def test_initializers_bump_the_version(fn):
+    t = nn.Parameter(np.zeros((3, 2), dtype=np.float32))
+    before = t._version
+    assert fn(t) is t
+    assert t._version == before + 1
+
+
+def test_default_affine_bumps_weight_and_bias_and_arrays_are_accepted():
+    weight, bias = nn.Parameter(np.zeros((3, 2))), nn.Parameter(np.zeros(3))
+    init.default_affine_(weight, bias)
+    assert weight._version == 1 and bias._version == 1
+    arr = np.zeros((2, 2))
+    assert init.ones_(arr) is arr and np.all(arr == 1)  # plain ndarrays have no version; still filled
+
+
+def test_backward_after_reinitializing_a_weight_raises():
+    lin = nn.Linear(2, 1)
+    x = am.Tensor(np.ones((1, 2), dtype=np.float32), requires_grad=True)
+    out = lin(x).sum()
+    lin.reset_parameters()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.backward()

@@ -228,6 +228,16 @@ def test_batchnorm_running_stats_numbers_over_steps():
     np.testing.assert_allclose([rm, rv], [0.38, 0.9 * (0.9 + 0.2) + 0.1 * 8])
 
 
+def test_batchnorm_running_stats_update_bumps_the_buffer_versions():
+    bn = nn.BatchNorm1d(2)
+    x = np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32)
+    bn(x)
+    assert bn.running_mean._version == 1 and bn.running_var._version == 1
+    bn.eval()
+    bn(x)
+    assert bn.running_mean._version == 1 and bn.running_var._version == 1  # evaluation mode: no update
+
+
 def test_batchnorm_errors_and_state():
     bn = nn.BatchNorm1d(3)
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var"]

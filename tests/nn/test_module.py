@@ -400,6 +400,24 @@ def test_non_strict_reports_but_still_checks_shapes():
         net.load_state_dict(sd, strict=False)
 
 
+def test_load_state_dict_bumps_the_version_of_every_value_it_writes():
+    net = Net()
+    before = {name: t._version for name, t in net._state_items()}
+    result = net.load_state_dict({k: v for k, v in Net().state_dict().items() if k != "first.scale"}, strict=False)
+    assert result.missing_keys == ["first.scale"]
+    for name, t in net._state_items():
+        assert t._version == before[name] + (name != "first.scale"), name
+
+
+def test_backward_after_load_state_dict_raises():
+    lin = nn.Linear(2, 1)
+    x = am.Tensor(np.ones((1, 2), dtype=np.float32), requires_grad=True)
+    out = lin(x).sum()
+    lin.load_state_dict(nn.Linear(2, 1).state_dict())
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.backward()
+
+
 def test_load_accepts_tensors():
     lin = nn.Linear(2, 2)
     lin.load_state_dict({"weight": am.Tensor(np.eye(2)), "bias": [1.0, 2.0]})

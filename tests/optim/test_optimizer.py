@@ -4,6 +4,8 @@ import copy
 import numpy as np
 import pytest
 
+import autograd_mini as am
+import nn
 from autograd_mini import Tensor
 from optim import SGD, Adadelta, Adagrad, Adam, AdamW, Momentum, Optimizer, RMSprop
 
@@ -420,3 +422,64 @@ def test_optimizer_subclass_must_implement_update():
 def test_repr_lists_groups():
     text = repr(SGD([param()], lr=0.1))
     assert text.startswith("SGD (") and "lr: 0.1" in text
+
+
+# ----- version counters: step() marks the parameters it changes -----------------------------------------------
+
+
+@pytest.mark.parametrize("cls, kwargs", CASES, ids=IDS)
+def test_step_bumps_the_version_of_each_updated_parameter_once(cls, kwargs):
+    params = make_params()
+    opt = cls(params, **kwargs)
+    for p, g in zip(params, gradients(1)[0]):
+        p.grad = None if g is None else Tensor(g)
+    before = [p._version for p in params]
+    opt.step()
+    assert [p._version - v for p, v in zip(params, before)] == [1, 0, 1]  # parameter 1 has no grad: untouched
+
+
+def _issue_program():
+    """The program of the bug report: before version bumps, x.grad silently became [100, 100, 100]."""
+    x = am.Tensor([1., 2., 3.], requires_grad=True)
+    w = am.Tensor([2., 2., 2.], requires_grad=True)
+    y = (x * w).sum()
+    opt = SGD([w], lr=1.0)
+    w.grad = am.Tensor([-98., -98., -98.])
+    opt.step()
+    return x, y
+
+
+def test_backward_after_step_raises_instead_of_using_the_new_values():
+    x, y = _issue_program()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("cls, kwargs", CASES, ids=IDS)
+def test_second_backward_after_step_raises(cls, kwargs):
+    x = am.Tensor([1., 2., 3.], requires_grad=True)
+    w = am.Tensor([2., -1., 0.5], requires_grad=True)
+    out = (x * w).sum()
+    opt = cls([w], **kwargs)
+    out.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.backward()
+
+
+@pytest.mark.parametrize("cls, kwargs", [(SGD, dict(lr=0.1, momentum=0.9)), (Adam, dict(lr=0.01))],
+                         ids=["SGD", "Adam"])
+def test_the_usual_training_loop_does_not_raise(cls, kwargs):
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    opt = cls(model.parameters(), **kwargs)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 3)).astype(np.float32), rng.normal(size=(8, 1)).astype(np.float32)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
