@@ -24,6 +24,7 @@ from .tensor import Tensor
 
 mode = False  # read by the engine once per backward
 check_nan = True
+_in_backward = 0  # > 0 while a node's backward runs: its ops are checked as that node's gradient, not alone
 _fast_apply = Function.__dict__["apply"]
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY = tuple(os.path.join(os.path.dirname(_HERE), d) + os.sep for d in ("autograd_mini", "nn", "optim"))
@@ -139,7 +140,7 @@ def _checking_apply(cls, *inputs, **attrs):
     out = _fast_apply.__func__(cls, *inputs, **attrs)
     if out.grad_fn is not None:
         out.grad_fn._trace = trace
-    if check_nan and not _finite(out._data) and all(_finite(x._data) for x in inputs):
+    if check_nan and not _in_backward and not _finite(out._data) and all(_finite(x._data) for x in inputs):
         shapes = ", ".join(str(x.shape) for x in inputs)
         raise AnomalyError(
             f"{cls.__name__} (inputs of shapes {shapes}) returned {_bad(out._data)} from finite inputs, "
@@ -150,6 +151,8 @@ def _checking_apply(cls, *inputs, **attrs):
 
 def backward(node: Function, gy: Tensor):
     """Run node's backward as the engine does, checking its gradients and annotating its errors."""
+    global _in_backward
+    _in_backward += 1
     try:
         gxs = node.backward(node, gy)
     except Exception as e:
@@ -159,6 +162,8 @@ def backward(node: Function, gy: Tensor):
         else:  # pragma: no cover - Python < 3.11
             print(note, file=sys.stderr)
         raise
+    finally:
+        _in_backward -= 1
     if not check_nan:
         return gxs
     gs = gxs if type(gxs) is tuple else (gxs,)

@@ -216,7 +216,7 @@ class Function:
         out.grad_fn = None
         if enabled is False:  # NOTE: the user's no_grad() (backward's own mode is None): say so if backpropagated
             for t in inputs:
-                if t.requires_grad:
+                if t.requires_grad or t._nograd_op is not None:
                     out._nograd_op = cls.__name__
                     break
         return out
@@ -229,7 +229,9 @@ class Function:
         self.husks = tuple([_husk(x, husks) if get(x) is None else get(x) for x in self.inputs])
         self.inputs = None
         for name in self.buffers:
-            setattr(self, name, None)
+            v = getattr(self, name, None)
+            # NOTE: an array is replaced by a one-element stand-in of its shape and dtype, for drawings
+            setattr(self, name, np.broadcast_to(np.zeros((), v.dtype), v.shape) if isinstance(v, _ndarray) else None)
         if self._saved:
             self._saved = ()
 

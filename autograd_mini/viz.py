@@ -2,9 +2,13 @@
 
     >>> from autograd_mini import viz
     >>> loss = nn.functional.mse_loss(model(x), target)
-    >>> viz.retain_grads(loss)                   # also keep the gradient of every intermediate tensor
-    >>> loss.backward(retain_graph=True)         # keep the graph so that it can still be drawn
-    >>> viz.save_graph(loss, "mlp.svg", params=model)
+    >>> loss.backward()
+    >>> viz.save_graph(loss, "mlp.svg", params=model)   # parameters coloured by their gradients
+
+Drawing after a plain ``backward()`` works: backward frees the values the graph saved but keeps its structure
+(ops, attributes, shapes, dtypes, module scopes). To see every intermediate's gradient too, call
+``viz.retain_grads(loss)`` before ``backward``; to see values (``show_values``), draw before backward or
+pass ``retain_graph=True``.
 
 Tensor nodes show shape, dtype and (after backward) the norm of their gradient, filled on one colour scale of
 log10 |grad|, from blue (smallest in the graph) to red (largest); op nodes show the op's name and its key
@@ -25,7 +29,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .engine import iter_graph
-from .errors import GraphFreedError
+from .function import Freed
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "save_graph", "retain_grads"]
@@ -164,7 +168,6 @@ def draw_graph(
         A ``graphviz.Digraph``; ``.source`` is the DOT text, ``save_graph`` renders it.
 
     Raises:
-        GraphFreedError: if backward already freed this graph (use ``backward(retain_graph=True)``).
         TypeError: if root or params hold something other than tensors.
         ValueError: for an unknown show_tensors or rankdir.
     """
@@ -176,13 +179,7 @@ def draw_graph(
     roots = _as_roots(root)
     names = _leaf_names(params)
     modnames = _module_names(params) if cluster_modules else {}
-    try:
-        tensors = list(iter_graph(roots, everything=True))
-    except GraphFreedError as e:
-        raise GraphFreedError(
-            f"draw_graph: {e.args[0].split(';')[0]}, so it cannot be drawn; draw before backward(), or call "
-            "backward(retain_graph=True) to keep the graph for drawing"
-        ) from e
+    tensors = list(iter_graph(roots, everything=True, freed_ok=True))  # NOTE: after backward, through stand-ins
     g = _Drawing(tensors, roots, names, modnames, hasattr(params, "named_parameters"), show_shapes, show_values, show_grads,
                  cluster_modules, collapse_modules, show_tensors == "all", heat_range)
     del tensors, roots, names, modnames
@@ -273,7 +270,7 @@ class _Drawing:
                 cat[i] = INTER
             elif t.requires_grad and (not params_is_module or id(t) in names):
                 cat[i] = PARAM
-            elif t.data.size == 1 and not t.requires_grad and id(t) not in names:
+            elif t.size == 1 and not t.requires_grad and id(t) not in names:
                 cat[i] = CONST  # NOTE: folded into its consumers' labels, e.g. Mul(·, 0.5), not drawn as a node
             else:
                 cat[i] = INPUT
@@ -314,7 +311,7 @@ class _Drawing:
                             parent.append(cluster_of[id(s.parent)] if s.parent is not None else None)
                             scopes.append(s)
                 op_cluster[i] = cluster_of[id(scope)]
-            for p in node.inputs:
+            for p in node.parents(freed_ok=True):
                 j = index[id(p)]
                 if cat[j] == PARAM and cluster_modules:
                     prev = param_path.get(j)
@@ -359,7 +356,7 @@ class _Drawing:
             else:
                 dst = f"op{i}"
             args = []
-            for p in node.inputs:
+            for p in node.parents(freed_ok=True):
                 j = index[id(p)]
                 if cat[j] == CONST:
                     args.append(_fmt_value(p.data))
@@ -378,7 +375,7 @@ class _Drawing:
             if dst[0] == "m":
                 continue
             label = node.name
-            if CONST in (cat[index[id(p)]] for p in node.inputs):
+            if CONST in (cat[index[id(p)]] for p in node.parents(freed_ok=True)):
                 label += "(" + ", ".join(args) + ")"
             attrs = _fmt_attrs(node)
             if attrs:
@@ -427,9 +424,9 @@ class _Drawing:
         """Label lines for tensor t, each starting with a newline: shape and dtype, values, gradient norm."""
         out = ""
         if show_shapes:
-            out += "\n" + _fmt_shape(t.data)
+            out += "\n" + _fmt_shape(t.shape, t.dtype)
         if show_values:
-            out += "\n" + _fmt_summary(t.data)
+            out += "\n" + ("values freed by backward" if isinstance(t, Freed) else _fmt_summary(t.data))
         if norm is not None:
             out += "\n|grad| = " + _fmt_norm(norm)
         return out
@@ -635,12 +632,11 @@ def _fmt_norm(v: float) -> str:
 _dtype_names: Dict[np.dtype, str] = {}
 
 
-def _fmt_shape(a: np.ndarray) -> str:
-    dt = a.dtype
+def _fmt_shape(shape: tuple, dt: np.dtype) -> str:
     name = _dtype_names.get(dt)
     if name is None:
         name = _dtype_names[dt] = str(dt)  # NOTE: str(dtype) is slow enough to show up on 5,000-node graphs
-    return f"{_shape_str(a.shape)} {name}"
+    return f"{_shape_str(shape)} {name}"
 
 
 def _shape_str(shape: tuple) -> str:
@@ -662,14 +658,17 @@ def _fmt_value(a: np.ndarray) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope"})
+_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "husks"})
 
 
 def _fmt_attrs(node) -> str:
     """The op's attributes set in forward (axis, keepdims, index, lo/hi, ...) as one short line."""
     parts = []
+    buffers = node.buffers  # NOTE: what backward frees: shown only as an array's shape (which backward keeps)
     for k, v in vars(node).items():
         if k in _NODE_FIELDS or k.startswith("_") or v is None or v is False:
+            continue
+        if k in buffers and not isinstance(v, np.ndarray):
             continue
         if v is True:
             parts.append(k)

@@ -32,3 +32,5 @@ def _isolate_global_state():
     yield
     am.set_default_dtype(dtype)
     grad_mode.state.enabled = grad_enabled  # NOTE: a test that fails inside no_grad() must not leak it to the next
+    if am.is_anomaly_enabled():
+        am.set_detect_anomaly(False)

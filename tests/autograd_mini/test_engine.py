@@ -307,19 +307,69 @@ def test_grad_leaves_the_grad_of_a_retained_intermediate_untouched():
     assert h.grad is None
 
 
-def test_grad_of_an_unused_input():
+def test_grad_of_an_unused_input_in_all_three_modes():
     x, z = leaf(3), leaf(2)
     y = am.exp(x).sum()
-    with pytest.raises(RuntimeError, match="allow_unused"):
+    with pytest.raises(RuntimeError, match=r"input 1 \(shape \(2,\)\) is not used.*allow_unused=True.*materialize"):
         am.grad(y, [x, z], retain_graph=True)
-    gx, gz = am.grad(y, [x, z], allow_unused=True)
+    gx, gz = am.grad(y, [x, z], allow_unused=True, retain_graph=True)
     assert gz is None and gx.shape == x.shape
+    gx2, gz2 = am.grad(y, [x, z], materialize_grads=True)
+    assert gz2.shape == (2,) and not gz2.numpy().any() and np.array_equal(gx2.numpy(), gx.numpy())
+    with pytest.raises(ValueError, match="materialize_grads"):
+        am.grad(am.exp(x).sum(), [x, z], allow_unused=False, materialize_grads=True)
+
+
+def test_materialized_zeros_with_create_graph_are_tensors_second_order_works():
+    x, z = leaf(3), leaf(2)
+    (gx, gz) = am.grad((x * x).sum(), [x, z], create_graph=True, materialize_grads=True)
+    assert gz.shape == (2,) and not gz.numpy().any()
+    (ggx,) = am.grad(gx.sum(), x)
+    np.testing.assert_allclose(ggx.numpy(), 2 * np.ones(3))
 
 
 def test_grad_needs_inputs_that_require_grad():
     x = leaf(3)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="input 0 .* does not require grad"):
         am.grad(am.exp(x).sum(), Tensor(np.ones(3)))
+
+
+def test_a_tensor_made_under_no_grad_says_so_when_backpropagated():
+    x = leaf(3)
+    with am.no_grad():
+        y = am.exp(x).sum()
+    with pytest.raises(am.NoGradError, match=r"made by Sum.*computed while grad mode was off.*no_grad"):
+        y.backward()
+    with pytest.raises(am.NoGradError, match="does not require grad and has no grad_fn"):
+        Tensor(np.ones(1)).backward()  # never in a graph: the plain message
+    with am.no_grad():
+        h = x * 2.0
+    with pytest.raises(am.NoGradError, match="made by Mul under no_grad"):
+        am.grad(x.sum(), h)
+
+
+def test_backward_frees_saved_buffers():
+    """A plain backward drops what nodes saved (inputs, arrays on ctx): a weakref to each saved array dies."""
+    x = Tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    h = am.tanh(x)  # saved by the Mul below
+    mask = np.asarray(RNG.standard_normal((4, 3)) > 0)
+    y = am.where(mask, h * h, h)  # Where keeps its mask as a buffer
+    loss = nn_cross_entropy(y)
+    refs = [weakref.ref(h.data), weakref.ref(mask), weakref.ref(loss.grad_fn.softmax_parts[0])]
+    del h, mask, y
+    loss.backward()
+    gc.disable()  # NOTE: reference counting alone must free them
+    try:
+        assert [r() for r in refs] == [None, None, None]
+    finally:
+        gc.enable()
+    assert loss.grad_fn is not None  # the structure stays, for drawing
+
+
+def nn_cross_entropy(y):
+    from autograd_mini.ops import SoftmaxCrossEntropy
+
+    return SoftmaxCrossEntropy.apply(y, targets=np.array([0, 1, 2, 0]), reduction="mean")
 
 
 # ***** higher order: create_graph *****

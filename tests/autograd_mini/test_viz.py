@@ -14,6 +14,7 @@ import autograd_mini as am
 from autograd_mini import Tensor, viz
 from autograd_mini.errors import GraphFreedError
 from autograd_mini.function import pop_scope, push_scope
+import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HAVE_DOT = shutil.which("dot") is not None
@@ -284,11 +285,47 @@ def test_retain_grads_marks_every_intermediate():
     assert all(t.grad is not None for t in am.iter_graph([a]))
 
 
-def test_drawing_after_a_freeing_backward_explains_retain_graph():
-    a, _ = neuron()
-    a.backward()
+def mlp_loss(seed=0):
+    am.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = Tensor(np.random.default_rng(seed).standard_normal((5, 3)).astype(np.float32))
+    return model, nn.functional.cross_entropy(model(x), np.array([0, 1, 1, 0, 1]))
+
+
+def test_drawing_after_a_plain_backward_shows_what_retain_graph_shows():
+    """The same nodes, edges, labels, attributes, clusters and gradient colours as with retain_graph=True."""
+    model, loss = mlp_loss()
+    loss.backward(retain_graph=True)
+    kept = viz.draw_graph(loss, params=model).source
+    model, loss = mlp_loss()
+    loss.backward()
+    assert viz.draw_graph(loss, params=model).source == kept
+    assert "|grad|" in kept and "0.weight" in kept and "Linear" in kept
+
+
+def test_drawing_after_backward_shows_retained_intermediates_and_the_same_nodes_as_before():
+    model, loss = mlp_loss()
+    before = viz.draw_graph(loss, params=model, show_grads=False).source
+    viz.retain_grads(loss)
+    loss.backward()
+    assert viz.draw_graph(loss, params=model, show_grads=False).source == before
+    after = viz.draw_graph(loss, params=model, show_tensors="leaves").source
+    assert after.count("|grad|") >= 6  # the four parameters and the retained intermediates
+
+
+def test_values_of_a_freed_graph_are_not_made_up():
+    model, loss = mlp_loss()
+    loss.backward()
+    src = viz.draw_graph(loss, params=model, show_values=True).source
+    assert "values freed by backward" in src
+
+
+def test_a_second_backward_after_drawing_still_raises_the_freed_graph_error():
+    model, loss = mlp_loss()
+    loss.backward()
+    viz.draw_graph(loss, params=model)
     with pytest.raises(GraphFreedError, match="retain_graph=True"):
-        viz.draw_graph(a)
+        loss.backward()
 
 
 def test_drawing_changes_no_value_grad_or_graph():
