@@ -9,6 +9,11 @@ module calls it was made in (outermost first; ``scope.owner`` is the module). ``
 modules being called right now, and ``register_forward_call_hook(fn)`` lets tools (e.g. the graph drawer)
 observe every call as ``fn(module, "enter")`` / ``fn(module, "exit")``; when no hook is registered the cost
 is a single truth test per call. None of this is thread-safe: one forward pass at a time.
+
+Per-module hooks, as PyTorch: ``module.register_forward_pre_hook(hook)`` runs ``hook(module, args)`` before
+that module's ``forward`` (it may return replacement arguments) and ``module.register_forward_hook(hook)``
+runs ``hook(module, args, output)`` after it (it may return a replacement output). A module without such hooks
+pays one attribute check per call.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import numpy as np
 from autograd_mini import function as _function
 from autograd_mini import inplace
 from autograd_mini.errors import AutogradError, ShapeError
+from autograd_mini.hooks import RemovableHandle
 from autograd_mini.tensor import Tensor, _to_array, get_default_dtype
 
 __all__ = [
@@ -250,11 +256,18 @@ class Module:
 
     # ----- calling -----------------------------------------------------------------------------------
 
+    # NOTE: class-level None until a hook is registered, so a module without hooks pays one attribute check
+    # per call. Registering either kind of hook gives the instance both dicts (handle id -> hook).
+    _forward_pre_hooks: Optional[Dict[int, Callable]] = None
+    _forward_hooks: Optional[Dict[int, Callable]] = None
+
     def __call__(self, *args, **kwargs):
         scope = _push_scope(self)
         try:
             if _forward_call_hooks:
                 return self._call_with_hooks(args, kwargs)
+            if self._forward_hooks is not None:
+                return self._forward_with_module_hooks(args, kwargs)
             if kwargs or len(args) != 1:
                 return self.forward(*args, **kwargs)
             return self.forward(args[0])  # NOTE: the common case as a plain call, which is cheaper than f(*a, **k)
@@ -266,10 +279,72 @@ class Module:
         for fn in hooks:
             fn(self, "enter")
         try:
+            if self._forward_hooks is not None:
+                return self._forward_with_module_hooks(args, kwargs)
             return self.forward(*args, **kwargs)
         finally:
             for fn in hooks:
                 fn(self, "exit")
+
+    def _forward_with_module_hooks(self, args, kwargs):
+        """forward between this module's pre-hooks and forward hooks (run inside the module's scope)."""
+        for hook in tuple(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def _hook_dict(self, kind: str, hook) -> Dict[int, Callable]:
+        if not callable(hook):
+            raise TypeError(f"{kind} expects a callable, got {type(hook).__name__}")
+        d = self.__dict__
+        if "_forward_hooks" not in d:
+            d["_forward_pre_hooks"], d["_forward_hooks"] = {}, {}
+        return d["_forward_pre_hooks"] if kind == "register_forward_pre_hook" else d["_forward_hooks"]
+
+    def register_forward_pre_hook(self, hook: Callable[["Module", tuple], object]) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward`` of this module, as PyTorch.
+
+        ``args`` is the tuple of positional arguments (keyword arguments go to ``forward`` unchanged and are
+        not shown to the hook). If the hook returns something other than None, it replaces the arguments: a
+        tuple is used as the new positional arguments, any other value ``v`` as ``(v,)``. Hooks run in the
+        order they were registered, each seeing the arguments the previous one returned, inside the module's
+        call (after the ``register_forward_call_hook`` "enter" observers). They are not part of ``state_dict``.
+
+        Args:
+            hook: callable ``hook(module, args) -> None or new args``.
+
+        Returns:
+            A ``RemovableHandle`` whose ``remove()`` unregisters the hook (also a context manager).
+
+        Raises:
+            TypeError: if hook is not callable.
+        """
+        return RemovableHandle(self._hook_dict("register_forward_pre_hook", hook), hook)
+
+    def register_forward_hook(self, hook: Callable[["Module", tuple, object], object]) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward`` of this module, as PyTorch.
+
+        ``args`` is the tuple of positional arguments that ``forward`` received (after any pre-hook changed
+        them); keyword arguments are not shown. If the hook returns something other than None, that value
+        replaces the output (and is what the next hook and the caller see). Hooks run in registration order;
+        they are not part of ``state_dict``.
+
+        Args:
+            hook: callable ``hook(module, args, output) -> None or new output``.
+
+        Returns:
+            A ``RemovableHandle`` whose ``remove()`` unregisters the hook (also a context manager).
+
+        Raises:
+            TypeError: if hook is not callable.
+        """
+        return RemovableHandle(self._hook_dict("register_forward_hook", hook), hook)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")

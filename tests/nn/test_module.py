@@ -319,6 +319,113 @@ def test_hook_exit_runs_when_forward_raises_and_stack_unwinds():
     assert nn.module_stack() == () and am_function._scope is None
 
 
+# ----- module forward hooks (register_forward_pre_hook / register_forward_hook) ----------------------------------
+
+
+def _x(n=2):
+    return am.Tensor(np.ones((1, n), dtype=np.float32))
+
+
+class TwoArgs(nn.Module):
+    def forward(self, a, b, scale=1.0):
+        return (a + b) * scale
+
+
+def test_forward_hooks_fire_once_per_call_in_registration_order():
+    events = []
+    lin = nn.Linear(2, 2)
+    lin.register_forward_pre_hook(lambda m, args: events.append(("pre1", m, len(args))))
+    lin.register_forward_pre_hook(lambda m, args: events.append(("pre2", m, len(args))))
+    lin.register_forward_hook(lambda m, args, out: events.append(("post1", m, out.shape)))
+    lin.register_forward_hook(lambda m, args, out: events.append(("post2", m, out.shape)))
+    lin(_x())
+    assert events == [("pre1", lin, 1), ("pre2", lin, 1), ("post1", lin, (1, 2)), ("post2", lin, (1, 2))]
+    lin(_x())
+    assert len(events) == 8
+
+
+def test_pre_hook_replaces_the_input_and_a_single_value_is_wrapped():
+    seen = []
+    m = TwoArgs()
+    m.register_forward_pre_hook(lambda mod, args: (args[0], args[1] * 10))  # a tuple: the new args
+    m.register_forward_pre_hook(lambda mod, args: seen.append(args))  # sees the previous hook's result
+    m.register_forward_hook(lambda mod, args, out: seen.append(args))  # sees the args forward received
+    out = m(1.0, 2.0, scale=3.0)  # keyword arguments go to forward unchanged
+    assert out == 63.0
+    assert seen == [(1.0, 20.0), (1.0, 20.0)]
+
+    lin = nn.Linear(2, 2)
+    lin.register_forward_pre_hook(lambda mod, args: args[0] * 0)  # not a tuple: becomes (value,)
+    assert np.array_equal(lin(_x()).data, np.broadcast_to(lin.bias.data, (1, 2)))
+
+
+def test_forward_hook_replaces_the_output_and_the_next_hook_sees_it():
+    seen = []
+    lin = nn.Linear(2, 2)
+    expected = lin(_x()).data
+    lin.register_forward_hook(lambda mod, args, out: out * 2)
+    lin.register_forward_hook(lambda mod, args, out: seen.append(out.data.copy()))  # returns None: keeps output
+    out = lin(_x())
+    np.testing.assert_allclose(out.data, 2 * expected)
+    np.testing.assert_allclose(seen[0], 2 * expected)
+
+
+def test_remove_unregisters_the_hook():
+    calls = []
+    lin = nn.Linear(2, 2)
+    pre = lin.register_forward_pre_hook(lambda m, args: calls.append("pre"))
+    post = lin.register_forward_hook(lambda m, args, out: calls.append("post"))
+    assert isinstance(pre, am.RemovableHandle) and isinstance(post, am.RemovableHandle)
+    lin(_x())
+    pre.remove()
+    lin(_x())
+    post.remove()
+    post.remove()  # a second remove does nothing
+    lin(_x())
+    assert calls == ["pre", "post", "post"]
+    with lin.register_forward_hook(lambda m, args, out: calls.append("ctx")):
+        lin(_x())
+    lin(_x())
+    assert calls[-1] == "ctx" and calls.count("ctx") == 1
+
+
+def test_hook_on_a_submodule_of_sequential_fires_inside_the_parent_call():
+    events = []
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    model[1].register_forward_hook(lambda m, args, out: events.append((m, nn.module_stack())))
+    model[0].register_forward_hook(lambda m, args, out: out * 0)  # its replacement reaches the next layer
+    out = model(_x())
+    assert len(events) == 1 and events[0][0] is model[1]
+    assert events[0][1] == (model, model[1])  # the hook runs within the module's call scope
+    np.testing.assert_allclose(out.data, model[2].bias.data.reshape(1, 1))
+
+
+def test_hooks_are_not_saved_and_other_modules_are_unaffected():
+    lin, other = nn.Linear(2, 2), nn.Linear(2, 2)
+    lin.register_forward_pre_hook(lambda m, args: None)
+    lin.register_forward_hook(lambda m, args, out: None)
+    assert list(lin.state_dict()) == ["weight", "bias"]
+    assert other._forward_hooks is None and nn.Linear._forward_hooks is None
+    nn.Linear(2, 2).load_state_dict(lin.state_dict())
+
+
+def test_module_hooks_and_forward_call_hooks_together():
+    events = []
+    lin = nn.Linear(2, 2)
+    lin.register_forward_pre_hook(lambda m, args: events.append("pre"))
+    lin.register_forward_hook(lambda m, args, out: events.append("post"))
+    with nn.register_forward_call_hook(lambda m, phase: events.append(phase)):
+        lin(_x())
+    assert events == ["enter", "pre", "post", "exit"]
+
+
+def test_a_hook_must_be_callable():
+    with pytest.raises(TypeError, match="register_forward_hook expects a callable, got int"):
+        nn.Linear(2, 2).register_forward_hook(3)
+    with pytest.raises(TypeError, match="register_forward_pre_hook expects a callable"):
+        nn.Linear(2, 2).register_forward_pre_hook(None)
+
+
 # ----- state_dict / load_state_dict ----------------------------------------------------------------------------
 
 
