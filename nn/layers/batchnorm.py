@@ -9,6 +9,7 @@ from autograd_mini.errors import ShapeError
 from autograd_mini.tensor import get_default_dtype
 
 from ..module import Module, Parameter
+from ._dtype import check_input_dtype
 
 
 class BatchNorm1d(Module):
@@ -30,6 +31,9 @@ class BatchNorm1d(Module):
 
     Attributes:
         weight (ones), bias (zeros): learned, shape (C,).  running_mean (zeros), running_var (ones): buffers.
+
+    Raises:
+        TypeError: (in forward) if a floating-point input's dtype differs from the parameters' dtype.
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
@@ -44,6 +48,7 @@ class BatchNorm1d(Module):
         self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
 
     def forward(self, x):
+        check_input_dtype(self, x, self.weight._data.dtype)
         x = AF.as_tensor(x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ShapeError(

@@ -9,6 +9,7 @@ from autograd_mini.tensor import get_default_dtype
 from .. import functional as NF
 from .. import init
 from ..module import Module, Parameter
+from ._dtype import check_input_dtype
 
 
 class Conv2d(Module):
@@ -28,6 +29,9 @@ class Conv2d(Module):
 
     Attributes:
         weight: (out_channels, in_channels, kh, kw).  bias: (out_channels,) or None.
+
+    Raises:
+        TypeError: (in forward) if a floating-point input's dtype differs from the parameters' dtype.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
@@ -50,6 +54,7 @@ class Conv2d(Module):
         init.default_affine_(self.weight, self.bias, rng=rng)
 
     def forward(self, x):
+        check_input_dtype(self, x, self.weight._data.dtype)
         return NF.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:

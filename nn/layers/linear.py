@@ -9,6 +9,7 @@ from autograd_mini.tensor import get_default_dtype
 
 from .. import init
 from ..module import Module, Parameter
+from ._dtype import check_input_dtype
 
 
 class Linear(Module):
@@ -24,6 +25,9 @@ class Linear(Module):
         out_features: size of each output.
         bias: learn an additive bias (default True); if False, ``self.bias`` is None.
         dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
+
+    Raises:
+        TypeError: (in forward) if a floating-point input's dtype differs from the parameters' dtype.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None):
@@ -42,6 +46,7 @@ class Linear(Module):
         init.default_affine_(self.weight, self.bias, rng=rng)
 
     def forward(self, x):
+        check_input_dtype(self, x, self.weight._data.dtype)
         return AF.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:

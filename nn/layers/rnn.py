@@ -11,6 +11,7 @@ from autograd_mini.tensor import get_default_dtype
 
 from .. import init
 from ..module import Module, Parameter
+from ._dtype import check_input_dtype
 
 
 class _CellBase(Module):
@@ -37,6 +38,7 @@ class _CellBase(Module):
             init.uniform_(p, -k, k, rng=rng)
 
     def _input(self, x):
+        check_input_dtype(self, x, self.weight_ih._data.dtype)
         x = AF.as_tensor(x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ShapeError(
@@ -48,6 +50,7 @@ class _CellBase(Module):
         shape = x.shape[:-1] + (self.hidden_size,)
         if h is None:
             return AF.zeros(shape, dtype=x.dtype if x.dtype.kind == "f" else None)
+        check_input_dtype(self, h, self.weight_ih._data.dtype, what, what)
         h = AF.as_tensor(h)
         if h.shape != shape:
             raise ShapeError(f"{type(self).__name__}: expected {what} of shape {shape} for input {x.shape}, got {h.shape}")
@@ -77,6 +80,9 @@ class RNNCell(_CellBase):
         nonlinearity: 'tanh' (default) or 'relu'.
         bias: learn bias_ih and bias_hh (default True; keyword only).
         dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
+
+    Raises:
+        TypeError: (in forward) if a floating-point x or h has a dtype other than the parameters'.
     """
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", *, bias: bool = True,
@@ -111,6 +117,9 @@ class LSTMCell(_CellBase):
         input_size, hidden_size: feature sizes.
         bias: learn bias_ih and bias_hh (default True; keyword only).
         dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
+
+    Raises:
+        TypeError: (in forward) if a floating-point x, h or c has a dtype other than the parameters'.
     """
 
     _gates = 4

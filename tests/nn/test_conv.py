@@ -178,9 +178,9 @@ def test_conv2d_arguments_and_errors():
     assert layer(am.Tensor(np.zeros((4, 2, 5, 5), dtype=np.float32))).shape == (4, 3, 3, 3)
     assert layer.weight.dtype == np.float32
     with pytest.raises(am.ShapeError, match="channels"):
-        layer(am.Tensor(np.zeros((1, 3, 5, 5))))
+        layer(am.Tensor(np.zeros((1, 3, 5, 5), dtype=np.float32)))
     with pytest.raises(am.ShapeError, match="larger than"):
-        nn.Conv2d(1, 1, 4)(am.Tensor(np.zeros((1, 1, 3, 3))))
+        nn.Conv2d(1, 1, 4)(am.Tensor(np.zeros((1, 1, 3, 3), dtype=np.float32)))
     with pytest.raises(ValueError, match="kernel_size"):
         nn.Conv2d(1, 1, (1, 2, 3))
     with pytest.raises(am.ShapeError, match="bias"):

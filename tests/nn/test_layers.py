@@ -242,9 +242,9 @@ def test_batchnorm_errors_and_state():
     bn = nn.BatchNorm1d(3)
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var"]
     with pytest.raises(am.ShapeError, match="BatchNorm1d\\(3\\)"):
-        bn(am.Tensor(np.zeros((4, 2))))
+        bn(am.Tensor(np.zeros((4, 2), dtype=np.float32)))
     with pytest.raises(ValueError, match="more than 1 value"):
-        bn(am.Tensor(np.zeros((1, 3))))
+        bn(am.Tensor(np.zeros((1, 3), dtype=np.float32)))
     with pytest.raises(ValueError, match="momentum"):
         nn.BatchNorm1d(3, momentum=2.0)
 
@@ -268,3 +268,59 @@ def test_second_derivatives_through_layers():
     img = T(rng.standard_normal((1, 1, 4, 4)))
     assert gradgradcheck(lambda t: NF.max_pool2d(t, 2, 1), (img,))
     assert gradgradcheck(lambda t: NF.binary_cross_entropy_with_logits(t, np.ones(t.shape)), (img,))
+
+
+# ----- input dtype must match the parameters' dtype ---------------------------------------------------------------
+
+DTYPE_CASES = [
+    # name          layer factory                     input shape
+    ("Linear",      lambda: nn.Linear(3, 2),           (4, 3)),
+    ("Conv2d",      lambda: nn.Conv2d(3, 2, 2),        (1, 3, 4, 4)),
+    ("RNNCell",     lambda: nn.RNNCell(3, 2),          (4, 3)),
+    ("LSTMCell",    lambda: nn.LSTMCell(3, 2),         (4, 3)),
+    ("BatchNorm1d", lambda: nn.BatchNorm1d(3),         (4, 3)),
+]
+
+
+def _out_dtype(out):
+    return (out[0] if isinstance(out, tuple) else out).dtype
+
+
+@pytest.mark.parametrize("name, make, shape", DTYPE_CASES, ids=[c[0] for c in DTYPE_CASES])
+@pytest.mark.parametrize("wrap", [np.asarray, am.Tensor], ids=["ndarray", "Tensor"])
+def test_float64_input_into_a_float32_layer_names_both_dtypes_and_the_fix(name, make, shape, wrap):
+    layer = make()
+    x = np.ones(shape)  # float64
+    message = (f"{name}: input dtype float64 does not match the parameters' dtype float32; convert the input "
+               r"\(x.astype\(np.float32\)\) or the model \(model.double\(\)\)")
+    with pytest.raises(TypeError, match=message):
+        layer(wrap(x))
+    assert _out_dtype(layer(wrap(x.astype(np.float32)))) == np.float32  # either suggested fix works
+    assert _out_dtype(layer.double()(wrap(x))) == np.float64
+
+
+@pytest.mark.parametrize("name, make, shape", DTYPE_CASES, ids=[c[0] for c in DTYPE_CASES])
+def test_float32_input_into_a_float64_layer_suggests_model_float(name, make, shape):
+    layer = make().double()
+    with pytest.raises(TypeError, match=r"float32 does not match the parameters' dtype float64.*model.float\(\)"):
+        layer(am.Tensor(np.ones(shape, dtype=np.float32)))
+
+
+def test_recurrent_states_are_checked_too():
+    x = am.Tensor(np.ones((4, 3), dtype=np.float32))
+    h32, h64 = np.zeros((4, 2), dtype=np.float32), np.zeros((4, 2))
+    with pytest.raises(TypeError, match=r"RNNCell: h dtype float64 does not match .*\(h.astype\(np.float32\)\)"):
+        nn.RNNCell(3, 2)(x, am.Tensor(h64))
+    with pytest.raises(TypeError, match=r"LSTMCell: c dtype float64 does not match .*\(c.astype\(np.float32\)\)"):
+        nn.LSTMCell(3, 2)(x, (am.Tensor(h32), am.Tensor(h64)))
+
+
+def test_integer_and_list_inputs_are_not_dtype_errors():
+    lin = nn.Linear(2, 1)
+    lin(np.array([[1, 2]]))  # integer data carries no floating dtype to match
+    assert lin([[1.0, 2.0]]).dtype == np.float32  # lists take the default dtype, as before
+    other = nn.Linear(2, 1, dtype=np.float16)
+    with pytest.raises(TypeError, match=r"float32 does not match .* float16.*x.astype\(np.float16\).*model.float\(\)"):
+        other(am.Tensor(np.ones((1, 2), dtype=np.float32)))
+    with pytest.raises(TypeError, match=r"float16 does not match .* float32.*model.to\(np.float16\)"):
+        lin(am.Tensor(np.ones((1, 2), dtype=np.float16)))

@@ -15,7 +15,7 @@ class Block(nn.Module):
     def __init__(self):
         super().__init__()
         self.fc = nn.Linear(2, 3)
-        self.scale = nn.Parameter(np.ones(3))
+        self.scale = nn.Parameter(np.ones(3, dtype=np.float32))  # NOTE: the dtype of fc's parameters
         self.act = nn.Tanh()
 
     def forward(self, x):

@@ -112,11 +112,11 @@ def test_unbatched_input_and_errors():
     h, c = lstm(am.Tensor(np.ones(3, dtype=np.float32)))
     assert h.shape == c.shape == (2,)
     with pytest.raises(am.ShapeError, match="expected input"):
-        cell(am.Tensor(np.ones((2, 4))))
+        cell(am.Tensor(np.ones((2, 4), dtype=np.float32)))
     with pytest.raises(am.ShapeError, match="expected h"):
-        cell(am.Tensor(np.ones((2, 3))), am.Tensor(np.ones((3, 2))))
+        cell(am.Tensor(np.ones((2, 3), dtype=np.float32)), am.Tensor(np.ones((3, 2), dtype=np.float32)))
     with pytest.raises(TypeError, match="hx"):
-        lstm(am.Tensor(np.ones((2, 3))), am.Tensor(np.ones((2, 2))))
+        lstm(am.Tensor(np.ones((2, 3), dtype=np.float32)), am.Tensor(np.ones((2, 2), dtype=np.float32)))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNNCell(3, 2, "sigmoid")
     no_bias = nn.LSTMCell(3, 2, bias=False)
