@@ -1,7 +1,13 @@
 """Argument checks shared by the optimizers and schedulers: one message format everywhere."""
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+
+def is_number(value: Any) -> bool:
+    """True for a real number (Python or NumPy int or float, NaN and inf included); False for bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def check_min(name: str, value: Any, low: float = 0.0) -> None:

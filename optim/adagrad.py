@@ -29,6 +29,7 @@ class Adagrad(Optimizer):
         weight_decay: L2 penalty coefficient added to the gradient (default 0).
 
     Raises:
+        TypeError: if a hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number).
         ValueError: if lr, eps or weight_decay is negative.
     """
 

@@ -36,8 +36,11 @@ class Adam(Optimizer):
         weight_decay: L2 penalty coefficient added to the gradient (default 0).
 
     Raises:
+        TypeError: if a hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number).
         ValueError: if lr, eps or weight_decay is negative, or a beta is outside [0, 1).
     """
+
+    _hyperparameter_kinds = {"betas": "numbers"}
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0):
@@ -109,6 +112,7 @@ class AdamW(Adam):
         weight_decay: decoupled weight decay coefficient (default 1e-2).
 
     Raises:
+        TypeError: if a hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number).
         ValueError: if lr, eps or weight_decay is negative, or a beta is outside [0, 1).
     """
 

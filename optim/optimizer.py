@@ -10,6 +10,8 @@ import numpy as np
 
 from autograd_mini import Tensor, inplace
 
+from ._checks import is_number
+
 ParamsT = Union[Iterable[Tensor], Iterable[dict]]
 
 
@@ -19,7 +21,9 @@ class Optimizer:
     A subclass only supplies three small methods:
 
     - ``_check_hyperparameters(group)``: raise ValueError for an invalid value (run on the defaults and on
-      every group, so per-group overrides are checked as well);
+      every group, so per-group overrides are checked as well). Types are checked before, by the base
+      class (``_validate``): every hyperparameter must be a number unless the class attribute
+      ``_hyperparameter_kinds`` names it as "numbers" (a tuple of numbers, e.g. betas) or "flag";
     - ``_init_state(p, group)``: the fresh state dict of one parameter (called at the first step that
       sees a gradient for it);
     - ``_update(p, g, group, state)``: the update rule. ``p`` is the parameter's ndarray, updated in
@@ -37,13 +41,14 @@ class Optimizer:
         defaults: the default hyperparameters.
 
     Raises:
-        TypeError: if params is a single Tensor or a set, or holds something that is not a Tensor.
+        TypeError: if params is a single Tensor or a set, or holds something that is not a Tensor, or a
+            numeric hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number here).
         ValueError: if params is empty, holds a non-leaf Tensor, or a parameter is in two groups.
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]):
         self.defaults = dict(defaults)
-        self._check_hyperparameters(self.defaults)
+        self._validate(self.defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
@@ -77,7 +82,8 @@ class Optimizer:
                 hyperparameters; missing ones are taken from ``defaults``. The dict is not modified.
 
         Raises:
-            TypeError: if param_group is not a dict or holds a non-Tensor.
+            TypeError: if param_group is not a dict, holds a non-Tensor, or a numeric hyperparameter
+                that is not a number.
             ValueError: if it has no 'params', holds a non-leaf Tensor, an invalid hyperparameter, or a
                 parameter that already belongs to another group.
         """
@@ -107,7 +113,7 @@ class Optimizer:
         if taken.intersection(unique):
             raise ValueError("some parameters appear in more than one parameter group")
         group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
-        self._check_hyperparameters(group)
+        self._validate(group, f" in parameter group {len(self.param_groups)}")
         group["params"] = list(unique.values())
         self.param_groups.append(group)
 
@@ -160,6 +166,41 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad = Tensor(np.zeros_like(p.grad.data))
 
+    # ----- validation ---------------------------------------------------------------------------------
+    # NOTE: every hyperparameter is a number unless its name is listed here with another kind: "numbers" (a
+    # tuple or list of numbers, e.g. Adam's betas) or "flag" (any value, used for its truth, e.g. nesterov).
+    # The kind cannot be read from the values in ``defaults``: those are the caller's (possibly wrong) values.
+    _hyperparameter_kinds: dict[str, str] = {}
+
+    def _validate(self, group: dict[str, Any], where: str = "") -> None:
+        """Check the types of group's hyperparameters, then their values (``_check_hyperparameters``).
+
+        Each hyperparameter named in ``defaults`` must be a number (int or float, Python or NumPy; bool is
+        not a number here), unless ``_hyperparameter_kinds`` gives it another kind: "numbers" needs a
+        tuple or list of numbers (its length is left to the value checks); any other kind is not checked.
+
+        Raises:
+            TypeError: naming the optimizer, the hyperparameter and the type received, e.g.
+                "Adam: lr must be a number, got str '0.1'".
+        """
+        cls, kinds = type(self).__name__, self._hyperparameter_kinds
+        for name in self.defaults:
+            if name not in group:
+                continue  # NOTE: load_state_dict reports missing hyperparameters itself
+            value, kind = group[name], kinds.get(name, "number")
+            if kind == "number":
+                if not is_number(value):
+                    raise TypeError(f"{cls}: {name}{where} must be a number, got {type(value).__name__} {value!r}")
+            elif kind == "numbers":
+                if not isinstance(value, (tuple, list)):
+                    raise TypeError(f"{cls}: {name}{where} must be a tuple of numbers, "
+                                    f"got {type(value).__name__} {value!r}")
+                for j, item in enumerate(value):
+                    if not is_number(item):
+                        raise TypeError(f"{cls}: {name}[{j}]{where} must be a number, "
+                                        f"got {type(item).__name__} {item!r}")
+        self._check_hyperparameters(group)
+
     # ----- subclass hooks -----------------------------------------------------------------------------
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise ValueError if a hyperparameter in group is invalid (default: accept everything)."""
@@ -208,6 +249,7 @@ class Optimizer:
                 of the same class over parameters of the same shapes).
 
         Raises:
+            TypeError: if a saved numeric hyperparameter is not a number.
             ValueError: if the number of groups, the number of parameters in a group, a state index,
                 a buffer name or a buffer shape does not match, or a hyperparameter is missing.
         """
@@ -231,7 +273,7 @@ class Optimizer:
             if missing:
                 raise ValueError(f"parameter group {i}: loaded state dict lacks hyperparameters {missing}")
             new = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
-            self._check_hyperparameters(new)
+            self._validate(new, f" in loaded parameter group {i}")
             new["params"] = group["params"]
             new_groups.append(new)
             for index, p in zip(saved["params"], group["params"]):

@@ -35,6 +35,7 @@ class RMSprop(Optimizer):
         weight_decay: L2 penalty coefficient added to the gradient (default 0).
 
     Raises:
+        TypeError: if a hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number).
         ValueError: if lr, eps, momentum or weight_decay is negative, or alpha is outside [0, 1].
     """
 

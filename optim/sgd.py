@@ -37,8 +37,11 @@ class SGD(Optimizer):
         weight_decay: L2 penalty coefficient added to the gradient (default 0).
 
     Raises:
+        TypeError: if a hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number).
         ValueError: if lr, momentum or weight_decay is negative, or nesterov is set without momentum.
     """
+
+    _hyperparameter_kinds = {"nesterov": "flag"}
 
     def __init__(self, params: ParamsT, lr: float, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
@@ -97,6 +100,7 @@ class Momentum(SGD):
         weight_decay: L2 penalty coefficient added to the gradient (default 0).
 
     Raises:
+        TypeError: if a hyperparameter is not a number (e.g. ``lr="0.1"``; bool is not a number).
         ValueError: if lr, momentum or weight_decay is negative, or nesterov is set without momentum.
     """
 

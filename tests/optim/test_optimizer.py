@@ -483,3 +483,52 @@ def test_the_usual_training_loop_does_not_raise(cls, kwargs):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+# ----- hyperparameter types: checked once, in the base class, before the value checks --------------------------
+
+ALL_CLASSES = [(SGD, dict(lr=0.1)), (Momentum, dict(lr=0.1)), (Adam, {}), (AdamW, {}), (RMSprop, {}),
+               (Adagrad, {}), (Adadelta, {})]
+
+
+@pytest.mark.parametrize("cls, kwargs", ALL_CLASSES, ids=[c.__name__ for c, _ in ALL_CLASSES])
+@pytest.mark.parametrize("bad, shown", [("0.1", "str '0.1'"), (True, "bool True"), (None, "NoneType None"),
+                                        ([0.1], r"list \[0.1\]"), (np.array(0.1), "ndarray")])
+def test_every_numeric_hyperparameter_must_be_a_number(cls, kwargs, bad, shown):
+    names = [k for k in cls([param()], **kwargs).defaults if k not in ("nesterov", "betas")]
+    assert "lr" in names and "weight_decay" in names
+    for name in names:
+        with pytest.raises(TypeError, match=rf"^{cls.__name__}: {name} must be a number, got {shown}"):
+            cls([param()], **{**kwargs, name: bad})
+
+
+def test_the_issue_example_and_numpy_numbers():
+    with pytest.raises(TypeError, match=r"^Adam: lr must be a number, got str '0.1'$"):
+        Adam([param()], lr="0.1")
+    Adam([param()], lr=np.float32(0.1), betas=(np.float64(0.9), 0.999), eps=np.int64(0))  # numpy numbers are fine
+    SGD([param()], lr=1, momentum=0.9, nesterov=1)  # nesterov is a flag: any value, used for its truth
+
+
+@pytest.mark.parametrize("cls", [Adam, AdamW])
+@pytest.mark.parametrize("betas, message", [
+    ((0.9, "0.999"), r"betas\[1\] must be a number, got str '0.999'"),
+    ([True, 0.999], r"betas\[0\] must be a number, got bool True"),
+    ("0.9, 0.999", r"betas must be a tuple of numbers, got str '0.9, 0.999'"),
+    (0.9, r"betas must be a tuple of numbers, got float 0.9"),
+])
+def test_betas_must_be_numbers(cls, betas, message):
+    with pytest.raises(TypeError, match=rf"^{cls.__name__}: {message}"):
+        cls([param()], betas=betas)
+
+
+def test_group_overrides_and_loaded_groups_are_type_checked_too():
+    opt = SGD([param()], lr=0.1)
+    with pytest.raises(TypeError, match=r"SGD: momentum in parameter group 1 must be a number, got str '0.9'"):
+        opt.add_param_group({"params": [param()], "momentum": "0.9"})
+    with pytest.raises(TypeError, match=r"SGD: lr in parameter group 0 must be a number, got str"):
+        SGD([{"params": [param()], "lr": "1e-3"}], lr=0.1)
+    sd = opt.state_dict()
+    sd["param_groups"][0]["lr"] = "0.5"
+    with pytest.raises(TypeError, match=r"SGD: lr in loaded parameter group 0 must be a number, got str '0.5'"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["lr"] == 0.1  # nothing was loaded
