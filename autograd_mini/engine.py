@@ -10,10 +10,13 @@ from typing import Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 import numpy as np
 from operator import attrgetter
 
+from sys import getrefcount
+
 from . import anomaly as _anomaly
 from . import grad_mode
 from . import inplace
 from .errors import NoGradError, ShapeError
+from .function import _standin as standin
 from .tensor import Tensor, _make, _readonly_full
 
 
@@ -22,8 +25,8 @@ def iter_graph(roots: Iterable[Tensor], *, everything: bool = False, freed_ok: b
 
     Leaves come last. By default only tensors that take part in backward (require grad) are visited;
     ``everything=True`` also yields constants and inputs that do not require grad (for drawing).
-    ``freed_ok=True`` walks on through nodes that a backward freed, yielding the stand-ins (``Freed``) it
-    kept of their inputs: shapes, dtypes and links, without values (for drawing after backward).
+    ``freed_ok=True`` walks on through nodes that a backward freed, yielding the inputs they kept for drawing
+    (whose values backward may have freed: see ``function.is_freed``).
 
     Raises:
         GraphFreedError: if the graph reaches a node whose graph an earlier backward freed (before anything
@@ -158,7 +161,7 @@ def _run_backward(
     # NOTE: the in-place check: only nodes older than the newest mutation can have a changed saved tensor; in a
     # training loop (forward, backward, step) there are none, and the check costs one comparison per backward.
     check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
-    husks = {}  # tensor -> its stand-in in freed nodes (one per tensor, so drawings keep shared inputs shared)
+    uses = {}  # tensor made by a node -> how many inputs tuples of processed nodes hold it (see "steal" below)
     anomaly = _anomaly.mode
     state = grad_mode.state
     mode = state.enabled
@@ -196,7 +199,10 @@ def _run_backward(
                 prev = get(x)
                 if prev is None:
                     grads[x] = gx
-                elif create_graph:
+                    uses[x] = 1
+                    continue
+                uses[x] += 1
+                if create_graph:
                     grads[x] = prev + gx
                 elif id(x) in owned:
                     add(prev._data, gx._data, out=prev._data)
@@ -204,8 +210,19 @@ def _run_backward(
                     total = prev._data + gx._data
                     grads[x] = _make(total if type(total) is np.ndarray else np.asarray(total))
                     owned.add(id(x))
+            x = None  # NOTE: the loop variable may hold the next tensor to process (it counts as a reference)
             if not retain_graph:
-                node.release(husks)  # NOTE: frees the saved tensors now; a second backward through here raises
+                # NOTE: the node drops its inputs (a second backward through here raises) but keeps them as
+                # freed_inputs, so the graph can still be drawn. Memory stays as without that: t's values are
+                # dropped ("stolen") once nothing but the graph holds t: its references are then this frame's
+                # two (t, and getrefcount's argument) and one per place in a processed node's inputs.
+                node.freed_inputs = node.inputs
+                node.inputs = None
+                if node._frees_more:
+                    node.release_buffers()
+                n = uses.pop(t, 0)  # NOTE: first: as a key of uses, t has one more reference
+                if getrefcount(t) <= 2 + n:
+                    t._data = standin(t._data)
     finally:
         state.enabled = mode
     if kept:

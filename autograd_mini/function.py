@@ -95,11 +95,13 @@ class Function:
     buffers = ()  # names of ctx attributes holding arrays that backward frees with the saved inputs
     _output = None
     _trusted = True  # the library's own ops: the engine does not check what their backward returns
-    husks = None  # after backward freed the node: stand-ins for its inputs that keep shapes, not values
+    freed_inputs = None  # after backward freed the node: its inputs, kept for drawing (see engine, "steal")
     _saved = ()
+    _frees_more = False  # True for ops with buffers and for users' ops: backward calls release_buffers()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._frees_more = bool(cls.buffers) or not cls.__module__.startswith("autograd_mini.")
         if not cls.__module__.startswith("autograd_mini."):
             # NOTE: a user's op: its apply converts inputs and its backward's results are checked; the library's
             # own ops (tested by gradcheck) keep the fast path, so the checks cost them nothing.
@@ -221,26 +223,22 @@ class Function:
                     break
         return out
 
-    def release(self, husks: dict) -> None:
-        """Drop the saved inputs and buffers so their memory can go, keeping stand-ins with their shapes, dtypes
-        and links for drawing (``husks``: tensor -> stand-in, shared by one backward pass); a later backward
-        through here raises."""
-        get = husks.get
-        self.husks = tuple([_husk(x, husks) if get(x) is None else get(x) for x in self.inputs])
-        self.inputs = None
+    def release_buffers(self) -> None:
+        """Drop the arrays forward kept on ctx (``buffers``) and what a user's op saved, so their memory can go.
+
+        NOTE: an array buffer is replaced by a one-element stand-in of its shape and dtype, for drawings.
+        """
         for name in self.buffers:
             v = getattr(self, name, None)
-            # NOTE: an array is replaced by a one-element stand-in of its shape and dtype, for drawings
-            setattr(self, name, np.broadcast_to(np.zeros((), v.dtype), v.shape) if isinstance(v, _ndarray) else None)
-        if self._saved:
-            self._saved = ()
+            setattr(self, name, _standin(v) if isinstance(v, _ndarray) else None)
+        self._saved = ()
 
     def parents(self, freed_ok: bool = False):
         """The input tensors that take part in backward; raises if the graph was freed (unless freed_ok: then
         their stand-ins, for drawing)."""
         if self.inputs is None:
-            if freed_ok and self.husks is not None:
-                return self.husks
+            if freed_ok and self.freed_inputs is not None:
+                return self.freed_inputs
             raise GraphFreedError(
                 f"the graph through {self.name} was freed by an earlier backward(); "
                 "call backward(retain_graph=True) the first time to backpropagate through it twice"
@@ -257,37 +255,27 @@ class Function:
 
 
 
-class Freed(_Tensor):
-    """What a graph keeps of a tensor after backward freed it: shape, dtype and links, not the values."""
-
-    __slots__ = ("shape", "dtype")
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    @property
-    def data(self):
-        raise GraphFreedError("the values of this tensor were freed by backward(); only its shape and dtype remain")
+_STANDINS: dict = {}
 
 
-_SMALL = 1  # NOTE: one-element constants (the 0.5 of x * 0.5) are kept as they are: drawings show their value
+def _standin(a: np.ndarray) -> np.ndarray:
+    """A read-only array of a's shape and dtype that holds one element: what a freed value leaves behind.
+
+    Made once per (shape, dtype) and shared; ``is_freed`` recognizes it.
+    """
+    key = (a.shape, a.dtype)
+    s = _STANDINS.get(key)
+    if s is None:
+        if len(_STANDINS) > 4096:
+            _STANDINS.clear()
+        s = _STANDINS[key] = np.broadcast_to(np.zeros((), a.dtype), a.shape)
+    return s
 
 
-def _husk(x: _Tensor, husks: dict) -> _Tensor:
-    d = x._data
-    if (x.requires_grad and x.grad_fn is None) or x._hooks is not None or d.size <= _SMALL:
-        h = x  # NOTE: parameters (and tensors a hook or retain_grad watches) are the user's; keep them
-    else:
-        h = _new(Freed)
-        h._data = None
-        h.requires_grad, h.grad_fn, h.shape, h.dtype = x.requires_grad, x.grad_fn, d.shape, d.dtype
-    husks[x] = h
-    return h
+def is_freed(t: _Tensor) -> bool:
+    """True for a tensor whose values backward freed (only its shape and dtype remain, for drawings)."""
+    d = t._data
+    return d.size > 1 and _STANDINS.get((d.shape, d.dtype)) is d
 
 
 def _checked_apply(cls, *inputs, **attrs):

@@ -29,7 +29,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .engine import iter_graph
-from .function import Freed
+from .function import is_freed
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "save_graph", "retain_grads"]
@@ -426,7 +426,7 @@ class _Drawing:
         if show_shapes:
             out += "\n" + _fmt_shape(t.shape, t.dtype)
         if show_values:
-            out += "\n" + ("values freed by backward" if isinstance(t, Freed) else _fmt_summary(t.data))
+            out += "\n" + ("values freed by backward" if is_freed(t) else _fmt_summary(t.data))
         if norm is not None:
             out += "\n|grad| = " + _fmt_norm(norm)
         return out
@@ -658,7 +658,7 @@ def _fmt_value(a: np.ndarray) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "husks"})
+_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "freed_inputs"})
 
 
 def _fmt_attrs(node) -> str:
