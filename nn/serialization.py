@@ -15,6 +15,7 @@ then moved onto the target with ``os.replace``. A crash or an error mid-save lea
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import struct
@@ -102,18 +103,27 @@ def save(module_or_state_dict, path: PathLike) -> None:
 
     Raises:
         CheckpointError: for object arrays, non-string or reserved keys.
-        OSError: if the directory does not exist or is not writable (the previous file is kept).
+        FileNotFoundError: if the folder of ``path`` does not exist (nothing is created); the message names
+            ``path`` and the folder.
+        NotADirectoryError: if the folder of ``path`` is a file.
+        OSError: if the folder is not writable or the write fails (the previous file is kept); the message
+            names ``path``, not the temporary file.
     """
     arrays = _collect(module_or_state_dict)
     arrays[_VERSION_KEY] = np.array(FORMAT_VERSION, dtype=np.int64)
     arrays[_CHECKSUM_KEY] = np.array(_checksum({k: v for k, v in arrays.items() if k != _VERSION_KEY}))
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    _check_folder(path, directory)
     try:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         mode = _new_file_mode()
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    except OSError as e:
+        # NOTE: restated so that the error names the user's path, not the temporary file it could not create
+        raise type(e)(e.errno, f"cannot save to {path!r}: cannot create a file in {directory!r} ({e.strerror})") from e
     try:
         with os.fdopen(fd, "wb") as f:
             _write_npz(f, arrays)
@@ -128,6 +138,24 @@ def save(module_or_state_dict, path: PathLike) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _check_folder(path: str, directory: str) -> None:
+    """Raise FileNotFoundError (or NotADirectoryError) naming path if its folder does not exist."""
+    if os.path.isdir(directory):
+        return
+    folder = os.path.dirname(path) or "."
+    if folder != directory:
+        folder = f"{folder!r} ({directory})"
+    else:
+        folder = repr(folder)
+    if os.path.exists(directory):
+        raise NotADirectoryError(errno.ENOTDIR, f"cannot save to {path!r}: {folder} is a file, not a folder")
+    raise FileNotFoundError(
+        errno.ENOENT,
+        f"cannot save to {path!r}: the folder {folder} does not exist; create it first, e.g. with "
+        f"os.makedirs({os.path.dirname(path)!r}, exist_ok=True)",
+    )
 
 
 def _fsync_directory(directory: str) -> None:

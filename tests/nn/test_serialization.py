@@ -276,3 +276,39 @@ def test_file_mode_is_kept_on_overwrite(tmp_path):
     os.chmod(path, 0o640)
     nn.save({"a": np.ones(1)}, path)
     assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+# ----- errors about the target folder name the path the user gave ------------------------------------------------
+
+
+def test_missing_folder_names_the_target_path_not_the_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"cannot save to 'missing_folder/model.npz': the folder "
+                                                r"'missing_folder' .*does not exist; create it first") as info:
+        nn.save(model(), "missing_folder/model.npz")
+    assert ".tmp" not in str(info.value) and "os.makedirs('missing_folder', exist_ok=True)" in str(info.value)
+    assert os.listdir(tmp_path) == []  # nothing created
+    os.makedirs("missing_folder", exist_ok=True)  # the suggested fix works
+    nn.save(model(), "missing_folder/model.npz")
+    assert_same(nn.load("missing_folder/model.npz"), model().state_dict())
+
+
+def test_folder_that_is_a_file(tmp_path):
+    (tmp_path / "notes").write_text("not a folder")
+    target = str(tmp_path / "notes" / "model.npz")
+    with pytest.raises(NotADirectoryError, match=r"cannot save to '.*notes/model.npz': '.*notes' is a file"):
+        nn.save(model(), target)
+
+
+def test_unwritable_folder_names_the_target_path(tmp_path, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", os.path.join(str(tmp_path), ".model.npz.abc123.tmp"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    target = str(tmp_path / "model.npz")
+    with pytest.raises(PermissionError, match=r"cannot save to '.*model.npz': cannot create a file in .*Permission") \
+            as info:
+        nn.save(model(), target)
+    assert ".tmp" not in str(info.value)
