@@ -134,6 +134,9 @@ def _seeds(fn: str, roots: list, gradients) -> list:
     return [_seed(r, g) for r, g in zip(roots, gradients)]
 
 
+_KEEP_BYTES = 1024  # NOTE: smaller values stay with the graph (less than its nodes' own size): dropping costs time
+
+
 def _run_backward(
     roots: Sequence[Tensor],
     seeds: Sequence[Tensor],
@@ -215,14 +218,18 @@ def _run_backward(
                 # NOTE: the node drops its inputs (a second backward through here raises) but keeps them as
                 # freed_inputs, so the graph can still be drawn. Memory stays as without that: t's values are
                 # dropped ("stolen") once nothing but the graph holds t: its references are then this frame's
-                # two (t, and getrefcount's argument) and one per place in a processed node's inputs.
+                # two (t, and getrefcount's argument) and one per place in a processed node's inputs. A value
+                # the user holds (e.g. `h` kept to print) is never dropped.
                 node.freed_inputs = node.inputs
                 node.inputs = None
                 if node._frees_more:
                     node.release_buffers()
-                n = uses.pop(t, 0)  # NOTE: first: as a key of uses, t has one more reference
-                if getrefcount(t) <= 2 + n:
-                    t._data = standin(t._data)
+                d = t._data
+                if d.nbytes > _KEEP_BYTES:
+                    n = uses.pop(t, 0)  # NOTE: first: as a key of uses, t has one more reference
+                    if getrefcount(t) <= 2 + n:
+                        t._data = standin(d)
+                    d = None
     finally:
         state.enabled = mode
     if kept:

@@ -350,9 +350,9 @@ def test_a_tensor_made_under_no_grad_says_so_when_backpropagated():
 
 def test_backward_frees_saved_buffers():
     """A plain backward drops what nodes saved (inputs, arrays on ctx): a weakref to each saved array dies."""
-    x = Tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    x = Tensor(RNG.standard_normal((40, 8)), requires_grad=True)  # NOTE: values under 1 KiB stay with the graph
     h = am.tanh(x)  # saved by the Mul below
-    mask = np.asarray(RNG.standard_normal((4, 3)) > 0)
+    mask = np.asarray(RNG.standard_normal((40, 8)) > 0)
     y = am.where(mask, h * h, h)  # Where keeps its mask as a buffer
     loss = nn_cross_entropy(y)
     refs = [weakref.ref(h.data), weakref.ref(mask), weakref.ref(loss.grad_fn.softmax_parts[0])]
@@ -369,7 +369,7 @@ def test_backward_frees_saved_buffers():
 def nn_cross_entropy(y):
     from autograd_mini.ops import SoftmaxCrossEntropy
 
-    return SoftmaxCrossEntropy.apply(y, targets=np.array([0, 1, 2, 0]), reduction="mean")
+    return SoftmaxCrossEntropy.apply(y, targets=np.arange(40) % 8, reduction="mean")
 
 
 # ***** higher order: create_graph *****
@@ -585,7 +585,7 @@ def gc_disabled():
 
 def test_graph_is_freed_after_backward_without_the_garbage_collector():
     with gc_disabled():
-        x = leaf(3)
+        x = leaf(300)  # NOTE: values under 1 KiB stay with the graph
         h = am.exp(x)
         values, tensor = weakref.ref(h.data), weakref.ref(h)
         y = (am.tanh(h) * h * x).sum()
