@@ -121,12 +121,12 @@ class Optimizer:
     def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
         """Update every parameter that has a gradient (``p.grad is not None``); others are skipped.
 
-        Args:
-            closure: optional callable that recomputes the loss (and gradients); called first.
-
         Each updated parameter's version counter (``p._version``) is increased, so a backward pass through
         a graph recorded before the step, which saved the parameter's old values, raises RuntimeError
         instead of computing a wrong gradient (as in PyTorch).
+
+        Args:
+            closure: optional callable that recomputes the loss (and gradients); called first.
 
         Returns:
             The closure's result, or None.
