@@ -24,3 +24,9 @@ def test_quickstart_prints_what_the_comments_say(capsys):
     assert out[2] == "(3,)"
     exec(compile(BLOCKS[1], "README block 1", "exec"), {})
     assert capsys.readouterr().out.strip() == "tensor([0, 1, 1, 0])"
+
+
+def test_the_custom_op_example_runs_gradchecks_and_prints_what_it_says(capsys):
+    (block,) = [b for b in BLOCKS if "class ScaledHypot(am.Function)" in b]
+    exec(compile(block, "README custom op", "exec"), {})
+    assert capsys.readouterr().out.strip() == "tensor([[10.        ,  4.47213595]], dtype=float64)"
