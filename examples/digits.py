@@ -294,7 +294,7 @@ def draw_network(model, X, Y, cfg, n_train, path):
     z = model(x)
     loss = cost(model, z, y, cfg, n_train)
     viz.retain_grads(loss)
-    loss.backward(retain_graph=True)
+    loss.backward()
     sizes = "-".join(str(s) for s in [X.shape[1], *cfg["hidden"], Y.shape[1]])
     written = viz.save_graph(loss, path, params=_GraphNames(model, {"x": x, "y (one-hot)": y, "z": z, "C": loss}),
                              rankdir="TB",

@@ -45,7 +45,7 @@ def neuron():
     a = z.sigmoid()
     cost = 0.5 * (a - y) ** 2
     viz.retain_grads(cost)
-    cost.backward(retain_graph=True)
+    cost.backward(retain_graph=True)  # NOTE: kept because this picture shows values (show_values=True)
     return cost, {"x": x, "w": w, "b": b, "y": y, "z": z, "a": a, "C": cost}  # names for any tensor, not just leaves
 
 
@@ -70,7 +70,7 @@ def mlp():
     target = Tensor(np.zeros((16, 3), dtype=np.float32))
     loss = nn.functional.mse_loss(model(x), target)
     viz.retain_grads(loss)                      # keep every intermediate gradient for the picture
-    loss.backward(retain_graph=True)            # keep the graph so that it can still be drawn
+    loss.backward()                             # the graph can still be drawn after a plain backward
     return loss, model
 
 
@@ -94,7 +94,7 @@ def deep(activation, depth=10, width=16, batch=32):
     target = Tensor(rng.normal(size=(batch, width)).astype(np.float32))
     loss = nn.functional.mse_loss(model(x), target)
     viz.retain_grads(loss)
-    loss.backward(retain_graph=True)
+    loss.backward()
     return loss, model, [m for m in layers if isinstance(m, nn.Linear)]
 
 

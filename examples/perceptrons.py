@@ -143,7 +143,7 @@ def draw_xor_network(model, path):
     y = Tensor(GATES["XOR"].reshape(4, 1).astype(np.float32))
     loss = nn.functional.binary_cross_entropy_with_logits(model(x), y)
     viz.retain_grads(loss)
-    loss.backward(retain_graph=True)
+    loss.backward()
     print("wrote", viz.save_graph(loss, path, params=model, rankdir="TB",
                                   title="XOR network 2-4-1 after training: cross-entropy cost on the four inputs"))
     model.zero_grad()

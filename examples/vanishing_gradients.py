@@ -130,7 +130,7 @@ def draw(models, X, y, path):
     for model in models.values():
         loss = nn.functional.cross_entropy(model(Tensor(X)), y)
         viz.retain_grads(loss)
-        loss.backward(retain_graph=True)
+        loss.backward()
         losses.append(loss)
     both = nn.Module()  # NOTE: a container only to name the two networks' parameters and layer calls
     both.sigmoid_net, both.relu_net = models["sigmoid"], models["relu"]
