@@ -164,7 +164,8 @@ def _run_backward(
     # NOTE: the in-place check: only nodes older than the newest mutation can have a changed saved tensor; in a
     # training loop (forward, backward, step) there are none, and the check costs one comparison per backward.
     check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
-    uses = {}  # tensor made by a node -> how many inputs tuples of processed nodes hold it (see "steal" below)
+    # tensor -> how many places in processed nodes' inputs hold it (see "steal" below); seeded outputs start at 0
+    uses = dict.fromkeys(grads, 0)
     anomaly = _anomaly.mode
     state = grad_mode.state
     mode = state.enabled

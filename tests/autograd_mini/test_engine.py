@@ -175,6 +175,23 @@ def test_backward_of_several_outputs():
 
 
 @pytest.mark.parametrize("fn", ["backward", "grad"])
+def test_an_output_that_another_output_is_computed_from(fn):
+    """z is an output and also an input of y's graph: its gradient is the seed plus what flows back from y."""
+    x = leaf(300)  # NOTE: over 1 KiB, so that backward also tries to drop z's values (it must not: z is held)
+    z = x * 2.0
+    y = am.tanh(z) * 3.0
+    wz, wy = weights(300), weights(300) * 2
+    expected = am.grad((z * wz).sum() + (y * wy).sum(), x, retain_graph=True)[0]
+    if fn == "backward":
+        am.backward([y, z], [wy, wz])
+        got = x.grad
+    else:
+        (got,) = am.grad([y, z], x, [wy, wz])
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-14)
+    np.testing.assert_array_equal(z.numpy(), x.numpy() * 2.0)  # the user's z keeps its values
+
+
+@pytest.mark.parametrize("fn", ["backward", "grad"])
 @pytest.mark.parametrize(
     "gradients", [Tensor(np.array(10.0)), [None], [None, None, None]], ids=["one", "short", "long"]
 )
