@@ -69,7 +69,10 @@ def _graph_order(roots: Iterable[Tensor], everything: bool = False, freed_ok: bo
         if seq > last:
             descending = False
         last = seq
-        inputs = node.inputs
+        inputs = node._inputs  # NOTE: node.inputs inlined (see Function.__slots__)
+        if inputs is _LIVE:
+            b = node._in1
+            inputs = (node._in0,) if b is _ONE else (node._in0, b)
         if inputs is None:
             inputs = node.parents(freed_ok)  # raises GraphFreedError with the explanation, unless freed_ok
         for p in inputs:
@@ -191,7 +194,11 @@ def _run_backward(
                 gxs = node.backward(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
-            for x, gx in zip(node.inputs, gxs):
+            ins = node._inputs  # NOTE: node.inputs inlined (see Function.__slots__)
+            if ins is _LIVE:
+                b = node._in1
+                ins = (node._in0,) if b is _ONE else (node._in0, b)
+            for x, gx in zip(ins, gxs):
                 if gx is None or not x.requires_grad:
                     continue
                 gd, xd = gx._data, x._data
@@ -221,8 +228,11 @@ def _run_backward(
                 # dropped ("stolen") once nothing but the graph holds t: its references are then this frame's
                 # two (t, and getrefcount's argument) and one per place in a processed node's inputs. A value
                 # the user holds (e.g. `h` kept to print) is never dropped.
-                node.freed_inputs = node.inputs
-                node.inputs = None
+                if node._inputs is not _LIVE:  # NOTE: three or more inputs: the tuple moves to _in0 (see Function)
+                    node._in0 = node._inputs
+                    node._in1 = _MANY
+                node._inputs = None
+                ins = b = None  # NOTE: references to inputs, like x above
                 if node._frees_more:
                     node.release_buffers()
                 d = t._data
@@ -373,3 +383,4 @@ def grad(
 
 
 from . import functional as F  # noqa: E402  (functional imports engine indirectly through tensor)
+from .function import _LIVE, _MANY, _ONE  # noqa: E402

@@ -26,6 +26,7 @@ _next_seq = itertools.count(1).__next__
 next_seq = _next_seq  # NOTE: one counter numbers nodes and stamps mutations (see inplace)
 _ndarray = np.ndarray
 _state = grad_mode.state
+_LIVE, _ONE, _MANY = object(), object(), object()  # markers in Function._inputs and _in1 (see Function.__slots__)
 
 
 class Scope:
@@ -89,13 +90,16 @@ class Function:
 
     # NOTE: scope is a slot, set on every recorded node: a class default would send the assignment to a
     # per-node __dict__ (a dict allocated for every node recorded inside a module).
-    __slots__ = ("inputs", "needs_input_grad", "seq", "scope", "__dict__", "__weakref__")
+    # NOTE: a node of one or two inputs keeps them in the slots _in0 and _in1 (_in1 is _ONE for one input), not in
+    # a tuple: one GC-tracked object fewer per node for every full collection to scan while a graph grows, and
+    # none made when backward frees the node. _inputs is _LIVE for such a node, a tuple for three or more inputs,
+    # None once freed (then _in0/_in1 keep the inputs for drawing: the tuple moves to _in0, _in1 = _MANY).
+    __slots__ = ("_inputs", "_in0", "_in1", "needs_input_grad", "seq", "scope", "__dict__", "__weakref__")
     save_output = False  # NOTE: set True in ops whose derivative uses the output (exp, tanh, ...)
     reads_inputs = True  # False in ops whose backward never reads its inputs' values (add, reshape, ...)
     buffers = ()  # names of ctx attributes holding arrays that backward frees with the saved inputs
     _output = None
     _trusted = True  # the library's own ops: the engine does not check what their backward returns
-    freed_inputs = None  # after backward freed the node: its inputs, kept for drawing (see engine, "steal")
     _saved = ()
     _frees_more = False  # True for ops with buffers and for users' ops: backward calls release_buffers()
 
@@ -111,6 +115,31 @@ class Function:
             bw = cls.__dict__.get("backward")
             if bw is not None:
                 cls.backward = staticmethod(_checked_backward(bw.__func__ if isinstance(bw, staticmethod) else bw))
+
+    @property
+    def inputs(self):
+        """Tuple of the input Tensors (None once backward has freed the graph)."""
+        ins = self._inputs
+        if ins is _LIVE:
+            b = self._in1
+            return (self._in0,) if b is _ONE else (self._in0, b)
+        return ins
+
+    @inputs.setter
+    def inputs(self, value):
+        self._inputs = value
+        self._in0 = None
+        self._in1 = _MANY
+
+    @property
+    def freed_inputs(self):
+        """After backward freed the node: its inputs, kept for drawing (see engine, "steal"); else None."""
+        if self._inputs is not None:
+            return None
+        b = self._in1
+        if b is _MANY:
+            return self._in0
+        return (self._in0,) if b is _ONE else (self._in0, b)
 
     def save_for_backward(self, *values) -> None:
         """In forward: keep values (input or output arrays, other arrays, Tensors) for ``saved_tensors``."""
@@ -201,7 +230,16 @@ class Function:
             else:
                 needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
-                ctx.inputs = inputs
+                if n == 2:
+                    ctx._inputs = _LIVE
+                    ctx._in0 = a
+                    ctx._in1 = b
+                elif n == 1:
+                    ctx._inputs = _LIVE
+                    ctx._in0 = a
+                    ctx._in1 = _ONE
+                else:
+                    ctx._inputs = inputs
                 ctx.needs_input_grad = needs
                 ctx.seq = _next_seq()  # NOTE: creation order; the engine's walk relies on it (see iter_graph)
                 ctx.scope = _scope
