@@ -167,8 +167,7 @@ def _run_backward(
     # NOTE: the in-place check: only nodes older than the newest mutation can have a changed saved tensor; in a
     # training loop (forward, backward, step) there are none, and the check costs one comparison per backward.
     check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
-    # tensor -> how many places in processed nodes' inputs hold it (see "steal" below); seeded outputs start at 0
-    uses = dict.fromkeys(grads, 0)
+    uses = {}  # tensor -> how many places in processed nodes' inputs hold it (see "steal" below)
     anomaly = _anomaly.mode
     state = grad_mode.state
     mode = state.enabled
@@ -207,13 +206,12 @@ def _run_backward(
                         gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
                     if gx._data.dtype is not xd.dtype:
                         gx = astype(gx, xd.dtype)
+                if xd.nbytes > _KEEP_BYTES:  # NOTE: counted only for values backward may drop (see "steal")
+                    uses[x] = uses.get(x, 0) + 1
                 prev = get(x)
                 if prev is None:
                     grads[x] = gx
-                    uses[x] = 1
-                    continue
-                uses[x] += 1
-                if create_graph:
+                elif create_graph:
                     grads[x] = prev + gx
                 elif id(x) in owned:
                     add(prev._data, gx._data, out=prev._data)
