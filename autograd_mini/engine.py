@@ -169,11 +169,9 @@ def _run_backward(
     check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
     uses = {}  # tensor -> how many places in processed nodes' inputs hold it (see "steal" below)
     anomaly = _anomaly.mode
-    state = grad_mode.state
-    mode = state.enabled
-    # NOTE: set_grad_enabled inlined (it is a class: costs an instance per call). None, not False: ops run by
-    # backward do not mark their results as made under the user's no_grad().
-    state.enabled = True if create_graph else None
+    mode = grad_mode.state.enabled
+    # NOTE: None, not False: ops run by backward do not mark their results as made under the user's no_grad()
+    grad_mode.set_mode(True if create_graph else None)
     try:
         while made:
             t = pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
@@ -240,7 +238,7 @@ def _run_backward(
                         t._data = standin(d)
                     d = None
     finally:
-        state.enabled = mode
+        grad_mode.set_mode(mode)
     if kept:
         grads.update(kept)
     return leaves, grads

@@ -26,6 +26,7 @@ _next_seq = itertools.count(1).__next__
 next_seq = _next_seq  # NOTE: one counter numbers nodes and stamps mutations (see inplace)
 _ndarray = np.ndarray
 _state = grad_mode.state
+_grad_mode = grad_mode
 _LIVE, _ONE, _MANY = object(), object(), object()  # markers in Function._inputs and _in1 (see Function.__slots__)
 
 
@@ -219,7 +220,7 @@ class Function:
             raise _input_error(cls.__name__, inputs, e) from e
         if type(y) is not _ndarray:
             y = np.asarray(y)  # NOTE: numpy returns scalars for 0-d results; Tensor.data is always an ndarray
-        enabled = _state.enabled
+        enabled = _state.enabled if _grad_mode.off else True  # NOTE: see grad_mode: no thread-local read
         if enabled:
             if n == 2:
                 needs = (a.requires_grad, b.requires_grad)

@@ -80,6 +80,24 @@ def bump(t: Tensor) -> None:
     c.stamps.append(last_stamp)
 
 
+def bump_all(tensors) -> None:
+    """``bump`` each tensor (one stamp for all: an optimizer's step changes them at once)."""
+    global last_stamp
+    if not tensors:
+        return
+    stamp = last_stamp = next_seq()
+    get = _counters.get
+    for t in tensors:
+        a = t._data
+        if a.base is not None:
+            a = _owner(a)
+        c = get(id(a))
+        if c is None or c.ref() is not a:
+            c = _counter(a, True)
+        c.count += 1
+        c.stamps.append(stamp)
+
+
 def assigned(t: Tensor, old_version: int) -> None:
     """Record that ``t.data`` was just replaced by another array (called by the ``data`` setter)."""
     global last_stamp

@@ -135,20 +135,22 @@ class Optimizer:
             ValueError: if a gradient's shape differs from its parameter's.
         """
         loss = closure() if closure is not None else None
-        states, update, bump = self.state, self._update, inplace.bump
+        states, update = self.state, self._update
+        updated = []
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
-                data, g = p.data, grad.data
+                data, g = p._data, grad._data  # NOTE: the slots behind .data (a property)
                 if g.dtype != data.dtype or g.shape != data.shape:
                     g = _grad_array(p)
                 state = states.get(p)
                 if state is None:
                     state = states[p] = self._init_state(data, group)
                 update(data, g, group, state)
-                bump(p)  # NOTE: so that backward through a graph that saved p's old values raises
+                updated.append(p)
+        inplace.bump_all(updated)  # NOTE: so that backward through a graph that saved their old values raises
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:

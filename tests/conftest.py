@@ -31,6 +31,6 @@ def _isolate_global_state():
     dtype, grad_enabled = am.get_default_dtype(), am.is_grad_enabled()
     yield
     am.set_default_dtype(dtype)
-    grad_mode.state.enabled = grad_enabled  # NOTE: a test that fails inside no_grad() must not leak it to the next
+    grad_mode.set_mode(grad_enabled)  # NOTE: a test that fails inside no_grad() must not leak it to the next
     if am.is_anomaly_enabled():
         am.set_detect_anomaly(False)

@@ -26,7 +26,11 @@ def check_input_dtype(module, x, dtype: np.dtype, what: str = "input", name: str
         TypeError: naming both dtypes and the two ways to fix it: convert the data to the parameters'
             dtype, or the model to the data's (``model.double()``, ``model.float()`` or ``model.to``).
     """
-    if isinstance(x, Tensor):
+    if type(x) is Tensor:
+        got = x._data.dtype
+        if got is dtype:  # NOTE: the common case, first: this runs in every layer call
+            return
+    elif isinstance(x, Tensor):
         got = x._data.dtype
     elif isinstance(x, np.ndarray):
         got = x.dtype
