@@ -337,6 +337,14 @@ def _checked_apply(cls, *inputs, **attrs):
     return out
 
 
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True if an array of ``shape`` broadcasts to ``target`` (numpy's rules; the result has target's shape)."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
 def _checked_backward(fn):
     def backward(ctx, gy):
         return check_gradients(ctx, fn(ctx, gy))
@@ -369,11 +377,7 @@ def check_gradients(node, gxs) -> tuple:
                 )
             gs, xs = g._data.shape, x._data.shape
             if gs != xs:
-                try:
-                    fits = np.broadcast_shapes(gs, xs) == gs
-                except ValueError:
-                    fits = False
-                if not fits:
+                if not broadcasts_to(xs, gs):
                     raise ShapeError(
                         f"{node.name}.backward returned a gradient of shape {gs} for input {i} of shape {xs}; it "
                         "must have the input's shape (or a shape the input broadcasts to, which is summed)"

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import grad_mode
 from .errors import ShapeError
-from .function import next_seq
+from .function import broadcasts_to, next_seq
 from .tensor import Tensor
 
 last_stamp = 0  # the stamp of the newest mutation anywhere (0: none yet); read by the engine
@@ -217,11 +217,7 @@ def _binary(t: Tensor, other, name: str, ufunc, alpha=1) -> Tensor:
 
 def _check_fits(name: str, shape: tuple, target: tuple) -> None:
     """Raise unless an operand of ``shape`` broadcasts to ``target`` (an in-place result keeps its shape)."""
-    try:
-        fits = np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(shape, target):
         raise ShapeError(
             f"{name}(): a value of shape {shape} cannot be applied in place to a tensor of shape {target} "
             "(it must broadcast to the tensor's shape)"
