@@ -56,9 +56,10 @@ def chrono_init_(cell: nn.LSTMCell, T: int, rng) -> None:
     """Forget-gate bias log(u), input-gate bias -log(u), u ~ U(1, T - 1) per unit (gate order i, f, g, o)."""
     H = cell.hidden_size
     b = np.log(rng.uniform(1.0, max(T - 1.0, 1.0 + 1e-6), H)).astype(cell.bias_hh.dtype)
-    cell.bias_ih.data[: 2 * H] = 0.0
-    cell.bias_hh.data[:H] = -b
-    cell.bias_hh.data[H : 2 * H] = b
+    with am.no_grad():  # NOTE: in-place writes through the Tensor, so that their versions count the change
+        cell.bias_ih[: 2 * H] = 0.0
+        cell.bias_hh[:H] = -b
+        cell.bias_hh[H : 2 * H] = b
 
 
 class SequenceClassifier(nn.Module):
