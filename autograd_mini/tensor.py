@@ -1,6 +1,6 @@
 """Tensor: a numpy array plus the flags and links that let backward find its way.
 
-Every math method is a one-line delegation to ``autograd_mini.functional``; the math itself lives in ops.py.
+Every math method is a one-line delegation to ``autograd_mini.functional``; the math itself lives in functional/ and ops/.
 """
 from __future__ import annotations
 

@@ -250,12 +250,14 @@ def distinct_values(
     lo, hi = elements if elements is not None else DEFAULT_BOUNDS
     slots = int(math.floor((hi - lo) / min_gap)) + 1  # grid points lo, lo + gap, ..., <= hi
 
+    def fits(shape) -> bool:
+        return int(np.prod(shape, dtype=np.int64)) <= slots
+
+    if shape is not None and not isinstance(shape, st.SearchStrategy) and not fits(np.atleast_1d(shape)):
+        raise InvalidArgument(f"distinct_values: shape {shape} needs more values with gap {min_gap} than fit in [{lo}, {hi}]")
+
     def fill(shape):
         n = int(np.prod(shape, dtype=np.int64))
-        if n > slots:
-            raise InvalidArgument(
-                f"distinct_values: {n} values with gap {min_gap} do not fit in [{lo}, {hi}]"
-            )
         picks = st.lists(st.integers(0, slots - 1), min_size=n, max_size=n, unique=True)
         return picks.map(
             lambda ks: _wrap(
@@ -264,7 +266,8 @@ def distinct_values(
             )
         )
 
-    return _shapes(shape, min_dims, max_dims, min_side, max_side).flatmap(fill)
+    # NOTE: drawn shapes too big for the grid are skipped (a 4x4x4x4 tensor needs 256 distinct values).
+    return _shapes(shape, min_dims, max_dims, min_side, max_side).filter(fits).flatmap(fill)
 
 
 # ----- shapes and axes --------------------------------------------------------------------------------------

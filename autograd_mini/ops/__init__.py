@@ -7,7 +7,7 @@ Rules of this package:
   can be differentiated again.
 - Gradients may come back in the broadcast shape: the engine sums them to each input's shape, once, for all ops.
 
-Everything not in this package is a composite in functional.py, whose derivative follows from these.
+Everything not in this package is a composite in functional/ (a module per family), whose derivative follows from these.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)

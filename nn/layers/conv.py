@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd_mini.functional._args import _int_pair
 from autograd_mini.tensor import get_default_dtype
 
 from .. import functional as NF
@@ -38,9 +39,9 @@ class Conv2d(Module):
                  dtype=None):
         super().__init__()
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = NF._pair(kernel_size, "kernel_size", "Conv2d", 1)
-        self.stride = NF._pair(stride, "stride", "Conv2d", 1)
-        self.padding = NF._pair(padding, "padding", "Conv2d", 0)
+        self.kernel_size = _int_pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = _int_pair(stride, "stride", "Conv2d", 1)
+        self.padding = _int_pair(padding, "padding", "Conv2d", 0)
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.empty((self.out_channels, self.in_channels) + self.kernel_size, dtype=dtype))
         if bias:
@@ -78,8 +79,8 @@ class MaxPool2d(Module):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
-        NF._pair(self.kernel_size, "kernel_size", "MaxPool2d", 1)
-        NF._pair(self.stride, "stride", "MaxPool2d", 1)
+        _int_pair(self.kernel_size, "kernel_size", "MaxPool2d", 1)
+        _int_pair(self.stride, "stride", "MaxPool2d", 1)
 
     def forward(self, x):
         return NF.max_pool2d(x, self.kernel_size, self.stride)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from .. import functional as NF
+from ..functional.loss import _check_reduction
 from ..module import Module
 
 
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        NF._check_reduction(type(self).__name__, reduction)
+        _check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self) -> str:

@@ -122,12 +122,13 @@ def test_distinct_values_fixed_shape(t):
 
 
 def test_distinct_values_that_cannot_fit():
-    @given(t=distinct_values((10,), elements=(0, 0.05), min_gap=0.01))
-    def draw(t):
-        pass
+    with pytest.raises(InvalidArgument, match=r"shape \(10,\) needs more values"):
+        distinct_values((10,), elements=(0, 0.05), min_gap=0.01)
 
-    with pytest.raises(InvalidArgument, match="do not fit"):
-        draw()
+
+@given(t=distinct_values(elements=(0, 0.1), min_gap=0.01, min_dims=2, max_dims=4))
+def test_distinct_values_draws_only_shapes_that_fit(t):
+    assert t.size <= 11 and np.unique(t.numpy()).size == t.size
 
 
 # ***** shapes and axes *****

@@ -1,6 +1,6 @@
-"""Losses, activations, dropout, convolution and pooling as functions, composed only of autograd_mini ops.
+"""Losses, composed only of autograd_mini ops.
 
-Losses take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions and argument order
+They take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions and argument order
 (prediction first, then target).
 """
 from __future__ import annotations
@@ -9,16 +9,10 @@ import numpy as np
 
 import autograd_mini.functional as AF
 from autograd_mini.errors import IndexingError, ShapeError
-from autograd_mini.functional import as_tensor, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from autograd_mini.functional import as_tensor
 from autograd_mini.ops import SoftmaxCrossEntropy
-from autograd_mini.random import get_rng
 from autograd_mini.tensor import Tensor
 
-__all__ = [
-    "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "dropout", "linear", "conv2d",
-    "max_pool2d",
-]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -41,9 +35,6 @@ def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
         raise ShapeError(
             f"{name}: input and target must have the same shape, got input {input.shape} and target {target.shape}"
         )
-
-
-# ----- losses ----------------------------------------------------------------------------------------------
 
 
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:
@@ -219,105 +210,3 @@ def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean") -
     softplus = AF.logsumexp(AF.stack([AF.zeros_like(x), x], axis=-1), axis=-1)
     loss = softplus - x * t
     return _reduce(loss, reduction)
-
-
-# ----- dropout, linear ----------------------------------------------------------------------------------
-
-
-def dropout(x, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
-    """Inverted dropout: zero each element with probability p and scale the others by 1 / (1 - p).
-
-    The expected value of each element is unchanged, so no rescaling is needed at evaluation time, where
-    (``training=False``) this is the identity. The mask is a constant factor, so the gradient is mask / (1 - p).
-
-    Args:
-        x: input tensor.
-        p: drop probability in [0, 1]; p = 1 gives zeros.
-        training: apply dropout (True) or return x unchanged (False).
-        rng: optional numpy Generator or seed; default the global generator (``autograd_mini.manual_seed``).
-    """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    x = as_tensor(x)
-    if not training or p == 0.0:
-        return x
-    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.dtype(np.float64)
-    if p == 1.0:
-        mask = np.zeros(x.shape, dtype=dtype)
-    else:
-        keep = get_rng(rng).random(x.shape) >= p
-        mask = keep.astype(dtype)
-        mask *= dtype.type(1.0 / (1.0 - p))
-    return x * Tensor(mask)
-
-
-def linear(x, weight, bias=None) -> Tensor:
-    """x @ weight.T + bias with weight (out, in): (..., in) -> (..., out) (one graph node, see ops.Linear)."""
-    return AF.linear(x, weight, bias)
-
-
-# ----- convolution and pooling -----------------------------------------------------------------------------
-
-
-def _pair(value, name: str, op: str, minimum: int) -> tuple:
-    items = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(items) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in items):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints >= {minimum}, got {value!r}")
-    return int(items[0]), int(items[1])
-
-
-def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
-    """2-D cross-correlation (PyTorch's conv2d): (N, C, H, W) -> (N, out, OH, OW).
-
-    y[n, o, i, j] = bias[o] + sum_{c, p, q} weight[o, c, p, q] * xp[n, c, i*sh + p, j*sw + q], where xp is x
-    zero-padded by (ph, pw) on each side, OH = (H + 2 ph - kh) // sh + 1, OW likewise. Computed as unfold
-    (im2col) and one matrix product.
-
-    Args:
-        x: input (N, C, H, W).
-        weight: (out, C, kh, kw).
-        bias: optional (out,).
-        stride: int or (sh, sw).
-        padding: int or (ph, pw), zeros added on both sides.
-    """
-    x, weight = as_tensor(x), as_tensor(weight)
-    stride = _pair(stride, "stride", "conv2d", 1)
-    ph, pw = _pair(padding, "padding", "conv2d", 0)
-    if x.ndim != 4 or weight.ndim != 4:
-        raise ShapeError(f"conv2d expects input (N, C, H, W) and weight (out, C, kh, kw), got {x.shape} and {weight.shape}")
-    out_c, in_c, kh, kw = weight.shape
-    if x.shape[1] != in_c:
-        raise ShapeError(f"conv2d: input {x.shape} has {x.shape[1]} channels but weight {weight.shape} expects {in_c}")
-    if bias is not None and as_tensor(bias).shape != (out_c,):
-        raise ShapeError(f"conv2d: bias must have shape ({out_c},), got {as_tensor(bias).shape}")
-    if ph or pw:
-        x = AF.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = AF.unfold(x, (kh, kw), stride)  # (N, OH, OW, kh, kw, C)
-    n, oh, ow = cols.shape[:3]
-    w2 = AF.reshape(AF.transpose(weight, 2, 3, 1, 0), (kh * kw * in_c, out_c))  # rows in the (kh, kw, C) order of cols
-    y = AF.matmul(AF.reshape(cols, (n * oh * ow, kh * kw * in_c)), w2)
-    if bias is not None:
-        y = y + bias
-    return AF.transpose(AF.reshape(y, (n, oh, ow, out_c)), 0, 3, 1, 2)
-
-
-def max_pool2d(x, kernel_size, stride=None) -> Tensor:
-    """2-D max pooling: (N, C, H, W) -> (N, C, OH, OW), OH = (H - kh) // sh + 1; stride defaults to kernel_size.
-
-    Ties within a window share the gradient evenly (``max``'s rule; PyTorch gives it all to one element).
-    """
-    x = as_tensor(x)
-    k = _pair(kernel_size, "kernel_size", "max_pool2d", 1)
-    s = k if stride is None else _pair(stride, "stride", "max_pool2d", 1)
-    if x.ndim != 4:
-        raise ShapeError(f"max_pool2d expects an (N, C, H, W) input, got shape {x.shape}")
-    n, c, h, w = x.shape
-    oh, ow = (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1
-    if s == k and oh > 0 and ow > 0:
-        # NOTE: non-overlapping windows (the default stride) need no unfold: crop the rows and columns no window
-        # covers, view the windows as axes 3 and 5 of a reshape, and take the max there (no copy, no fold).
-        if (h, w) != (oh * k[0], ow * k[1]):
-            x = AF.getitem(x, (slice(None), slice(None), slice(0, oh * k[0]), slice(0, ow * k[1])))
-        return AF.max(AF.reshape(x, (n, c, oh, k[0], ow, k[1])), axis=(3, 5))
-    cols = AF.unfold(x, k, s)  # (N, OH, OW, kh, kw, C); unfold raises for a kernel larger than the image
-    return AF.transpose(AF.max(cols, axis=(3, 4)), 0, 3, 1, 2)

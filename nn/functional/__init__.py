@@ -1,0 +1,17 @@
+"""Neural-network functions composed only of autograd_mini ops, one module per family: ``loss``, ``conv``
+(convolution and pooling), ``dropout`` (dropout and linear); the activations are autograd_mini's own.
+
+Losses take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions and argument order
+(prediction first, then target).
+"""
+from autograd_mini.functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+
+from .conv import conv2d, max_pool2d
+from .dropout import dropout, linear
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
+
+__all__ = [
+    "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "dropout", "linear", "conv2d",
+    "max_pool2d",
+]
