@@ -355,11 +355,11 @@ class Tensor:
         return F.not_equal(self, other)
 
     # ----- methods ------------------------------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False):
-        return F.sum(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims=False):
-        return F.mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def max(self, axis=None, keepdims=False):
         return F.max(self, axis, keepdims)

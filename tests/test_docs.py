@@ -1,18 +1,27 @@
-"""Every python block of docs/debugging.md runs as written and prints what its comments say."""
+"""Every python block of every page in docs/ runs as written and prints what its comments say.
+
+A page's blocks run in order in one namespace, so a later block may use what an earlier one defined.
+"""
 import pathlib
 import re
 
 import pytest
 
-DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "debugging.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
+PAGES = {p.name: re.findall(r"```python\n(.*?)```", p.read_text(), re.S) for p in sorted(DOCS.glob("*.md"))}
+CASES = [(name, i) for name, blocks in PAGES.items() for i in range(len(blocks))]
+_namespaces: dict = {}
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_block_runs_and_prints_what_it_says(index, capsys):
-    exec(compile(BLOCKS[index], f"docs/debugging.md block {index}", "exec"), {})
+@pytest.mark.parametrize("page,index", CASES, ids=[f"{n}-{i}" for n, i in CASES])
+def test_block_runs_and_prints_what_it_says(page, index, capsys):
+    if index == 0:
+        _namespaces[page] = {}
+    namespace = _namespaces.setdefault(page, {})
+    block = PAGES[page][index]
+    exec(compile(block, f"docs/{page} block {index}", "exec"), namespace)
     out = capsys.readouterr().out
-    for line in BLOCKS[index].splitlines():
+    for line in block.splitlines():
         m = re.search(r"print\(.*#\s*(.+)$", line)
         if m and "..." not in m.group(1) and "<" not in m.group(1):
             expected = m.group(1).split(":")[0].strip()
@@ -20,4 +29,4 @@ def test_block_runs_and_prints_what_it_says(index, capsys):
 
 
 def test_there_are_blocks():
-    assert len(BLOCKS) >= 6
+    assert len(PAGES["debugging.md"]) >= 6

@@ -90,3 +90,17 @@ def _int_pair(value, name: str, op: str, minimum: int) -> tuple:
     if len(items) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in items):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints >= {minimum}, got {value!r}")
     return int(items[0]), int(items[1])
+
+
+def _torch_dims(op: str, axis, keepdims, dim, keepdim):
+    """Resolve PyTorch's ``dim``/``keepdim`` spellings into numpy's ``axis``/``keepdims`` (both are accepted).
+
+    Call it only when ``dim`` or ``keepdim`` was given, so the numpy spelling costs nothing.
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return axis, keepdims

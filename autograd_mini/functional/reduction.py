@@ -8,18 +8,22 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor, _make
-from ._args import Axis, _axes, _count, as_tensor
+from ._args import Axis, _axes, _count, _torch_dims, as_tensor
 from .elementwise import neg, sqrt
 
 
-def sum(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Sum over axis (None: all axes)."""
+def sum(x, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: Optional[bool] = None) -> Tensor:
+    """Sum over axis (None: all axes); ``dim``/``keepdim`` are PyTorch's names for ``axis``/``keepdims``."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_dims("sum", axis, keepdims, dim, keepdim)
     x = as_tensor(x)
     return ops.Sum.apply(x, axis=_axes(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-def mean(x, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Mean over axis (None: all axes)."""
+def mean(x, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: Optional[bool] = None) -> Tensor:
+    """Mean over axis (None: all axes); ``dim``/``keepdim`` are PyTorch's names for ``axis``/``keepdims``."""
+    if dim is not None or keepdim is not None:
+        axis, keepdims = _torch_dims("mean", axis, keepdims, dim, keepdim)
     x = as_tensor(x)
     ax = _axes(axis, x.ndim, "mean")
     n = _count(x.shape, ax)

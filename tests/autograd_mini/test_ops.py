@@ -643,3 +643,11 @@ def test_reduction_axis_out_of_range_or_repeated_raises(op):
         op(x, 2)
     with pytest.raises(am.ShapeError, match="repeated"):
         op(x, (1, -1))
+
+
+def test_dim_and_keepdim_are_aliases_of_axis_and_keepdims():
+    x = am.Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.sum(dim=1, keepdim=True).numpy(), x.sum(axis=1, keepdims=True).numpy())
+    np.testing.assert_array_equal(am.mean(x, dim=0).numpy(), [1.5, 2.5, 3.5])
+    with pytest.raises(TypeError, match="both axis=0 and dim=1"):
+        x.sum(0, dim=1)
