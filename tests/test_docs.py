@@ -1,6 +1,7 @@
 """Every python block of every page in docs/ runs as written and prints what its comments say.
 
-A page's blocks run in order in one namespace, so a later block may use what an earlier one defined.
+A page's blocks run in order in one namespace, so a later block may use what an earlier one defined; they run
+in a temporary folder (with a docs/ subfolder), so files they write do not land in the repository.
 """
 import pathlib
 import re
@@ -14,7 +15,9 @@ _namespaces: dict = {}
 
 
 @pytest.mark.parametrize("page,index", CASES, ids=[f"{n}-{i}" for n, i in CASES])
-def test_block_runs_and_prints_what_it_says(page, index, capsys):
+def test_block_runs_and_prints_what_it_says(page, index, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # NOTE: blocks that save pictures (docs/README_viz.md) write here, not into the repo
+    (tmp_path / "docs").mkdir()
     if index == 0:
         _namespaces[page] = {}
     namespace = _namespaces.setdefault(page, {})
