@@ -162,7 +162,8 @@ def draw_graph(
             their sub-module calls, each one node). ``None`` opens every level (every op is drawn). ``"auto"``
             (the default) opens every level while the drawing has at most ``AUTO_MAX_NODES`` nodes, and
             otherwise the deepest level that keeps it under that, so that big models stay readable and quick
-            to lay out; the legend then says how to get the full detail. Needs cluster_modules.
+            to lay out; the legend then says how to get the full detail. Needs cluster_modules; with
+            collapse_modules=True, "auto" means None.
         rankdir: Graphviz layout direction: "LR" (left to right), "TB", "RL" or "BT".
         show_tensors: "all" draws a node per tensor; "leaves" draws only leaves and outputs and puts each
             intermediate's shape and gradient on the op that made it (half the nodes, for big graphs).
@@ -329,6 +330,8 @@ class _Drawing:
         for c, p in enumerate(parent):
             if p is not None:
                 level[c] = level[p] + 1
+        if depth == "auto" and collapse:
+            depth = None  # NOTE: collapse_modules=True is the caller's own choice of folding
         depth_was_auto = depth == "auto"
         if depth_was_auto:
             depth = _auto_depth(level, parent, op_cluster, cat, all_tensors)

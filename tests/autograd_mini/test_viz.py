@@ -643,3 +643,10 @@ def test_a_parameter_shared_by_many_folded_calls_says_so_instead_of_an_edge_to_e
     nodes, edges = parse(viz.draw_graph(h.sum(), params=cell, depth=0, legend=False))
     weight = next(nid for nid, (label, _) in nodes.items() if label.startswith("weight"))
     assert "shared" not in nodes[weight][0] and any(src == weight for src, _ in edges)
+
+
+@needs_nn
+def test_collapse_modules_is_kept_as_asked_by_depth_auto():
+    model, loss = deep_model(12)
+    assert (viz.draw_graph(loss, params=model, collapse_modules=True).source
+            == viz.draw_graph(loss, params=model, collapse_modules=True, depth=None).source)
