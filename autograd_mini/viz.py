@@ -133,6 +133,7 @@ def draw_graph(
     show_grads: bool = True,
     cluster_modules: bool = True,
     collapse_modules: bool = False,
+    depth: Union[int, None, str] = "auto",
     rankdir: str = "LR",
     show_tensors: str = "all",
     legend: bool = True,
@@ -156,6 +157,13 @@ def draw_graph(
         collapse_modules: draw each call of an innermost module (one that calls no other module, e.g. a
             Linear or a Sigmoid) as a single node showing its output's shape and gradient, instead of a
             cluster of ops; parameters used only inside it are drawn beside it. Needs cluster_modules.
+        depth: how many levels of nested module calls to open: a call nested deeper than ``depth`` levels is
+            drawn as one node (e.g. 0: every top-level call is one node; 1: the top-level calls are clusters of
+            their sub-module calls, each one node). ``None`` opens every level (every op is drawn). ``"auto"``
+            (the default) opens every level while the drawing has at most ``AUTO_MAX_NODES`` nodes, and
+            otherwise the deepest level that keeps it under that, so that big models stay readable and quick
+            to lay out; the legend then says how to get the full detail. Needs cluster_modules; with
+            collapse_modules=True, "auto" means None.
         rankdir: Graphviz layout direction: "LR" (left to right), "TB", "RL" or "BT".
         show_tensors: "all" draws a node per tensor; "leaves" draws only leaves and outputs and puts each
             intermediate's shape and gradient on the op that made it (half the nodes, for big graphs).
@@ -180,8 +188,10 @@ def draw_graph(
     names = _leaf_names(params)
     modnames = _module_names(params) if cluster_modules else {}
     tensors = list(iter_graph(roots, everything=True, freed_ok=True))  # NOTE: after backward, through stand-ins
+    if not (depth is None or depth == "auto" or (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0)):
+        raise ValueError(f"depth must be None, 'auto' or an int >= 0, got {depth!r}")
     g = _Drawing(tensors, roots, names, modnames, hasattr(params, "named_parameters"), show_shapes, show_values, show_grads,
-                 cluster_modules, collapse_modules, show_tensors == "all", heat_range)
+                 cluster_modules, collapse_modules, depth, show_tensors == "all", heat_range)
     del tensors, roots, names, modnames
     body = g.body(legend, rankdir)
     graph_attr = {"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica",
@@ -258,7 +268,7 @@ class _Drawing:
     """Turns one walk of the graph into DOT lines. Holds tensors only while ``draw_graph`` runs."""
 
     def __init__(self, tensors, roots, names, modnames, params_is_module, show_shapes, show_values, show_grads,
-                 cluster_modules, collapse, all_tensors, heat_range):
+                 cluster_modules, collapse, depth, all_tensors, heat_range):
         n = len(tensors)
         index = {id(t): i for i, t in enumerate(tensors)}
         root_ids = {id(r) for r in roots}
@@ -316,19 +326,35 @@ class _Drawing:
                 if cat[j] == PARAM and cluster_modules:
                     prev = param_path.get(j)
                     param_path[j] = path if prev is None else _common_prefix(prev, path)
-        inner = {c for c in parent if c is not None}
-        collapsed = [collapse and c not in inner for c in range(len(scopes))]
+        level = [1] * len(scopes)  # 1 for a top-level call; a parent is numbered before its children
+        for c, p in enumerate(parent):
+            if p is not None:
+                level[c] = level[p] + 1
+        if depth == "auto" and collapse:
+            depth = None  # NOTE: collapse_modules=True is the caller's own choice of folding
+        depth_was_auto = depth == "auto"
+        if depth_was_auto:
+            depth = _auto_depth(level, parent, op_cluster, cat, all_tensors)
+        self.depth = depth
+        # hide[c]: the collapsed call that cluster c disappears into (c itself or an ancestor), or None
+        if depth is not None:
+            hide = [None] * len(scopes)
+            for c, p in enumerate(parent):
+                hide[c] = c if level[c] == depth + 1 else hide[p] if level[c] > depth + 1 else None
+        else:
+            inner = {c for c in parent if c is not None}
+            hide = [c if collapse and c not in inner else None for c in range(len(scopes))]
         # cluster each drawn tensor node goes in; an output made inside a collapsed module goes beside it
-        node_cluster = [parent[c] if c is not None and collapsed[c] else c for c in op_cluster]
+        node_cluster = [c if c is None or hide[c] is None else parent[hide[c]] for c in op_cluster]
         for j, path in param_path.items():
             if path:
                 c = cluster_of[id(path[-1])]
-                node_cluster[j] = parent[c] if collapsed[c] else c  # NOTE: beside a collapsed module, not in it
+                node_cluster[j] = c if hide[c] is None else parent[hide[c]]  # NOTE: beside a collapsed module
         del cluster_of, param_path
 
         def hidden_in(i):  # the collapsed module that tensor i disappears into, or None
             c = op_cluster[i]
-            return c if c is not None and collapsed[c] and cat[i] != OUTPUT else None
+            return hide[c] if c is not None and cat[i] != OUTPUT else None
 
         visible = [c != CONST and (all_tensors or c != INTER) and hidden_in(i) is None for i, c in enumerate(cat)]
 
@@ -343,15 +369,17 @@ class _Drawing:
         module_outputs: Dict[int, List[int]] = {}  # collapsed cluster -> its tensors used outside it
         output_set = set()
         seen_edges = set()
+        param_calls: Dict[int, List[str]] = {}  # parameter -> the folded module calls that use it
         for i, t in enumerate(tensors):
             node = t.grad_fn
             if node is None:
                 continue
             c = op_cluster[i]
-            if c is not None and collapsed[c]:
-                dst = f"m{c}"
+            here = hide[c] if c is not None else None  # the collapsed call this op is inside, if any
+            if here is not None:
+                dst = f"m{here}"
                 if cat[i] == OUTPUT:
-                    module_outputs.setdefault(c, []).append(i)
+                    module_outputs.setdefault(here, []).append(i)
                     self.edges.append(f"\t{dst} -> t{i}\n")
             else:
                 dst = f"op{i}"
@@ -364,13 +392,16 @@ class _Drawing:
                 args.append("·")
                 src = ref(j)
                 h = hidden_in(j)
-                if h is not None and h != op_cluster[i] and j not in output_set:
+                if h is not None and h != here and j not in output_set:
                     output_set.add(j)
                     module_outputs.setdefault(h, []).append(j)
                 if dst[0] == "m" or src[0] == "m":
                     if src == dst or (src, dst) in seen_edges:
                         continue  # NOTE: a collapsed module gets one edge per neighbour, none inside it
                     seen_edges.add((src, dst))
+                    if cat[j] == PARAM and dst[0] == "m" and depth is not None:
+                        param_calls.setdefault(j, []).append(dst)
+                        continue
                 self.edges.append(f"\t{src} -> {dst}\n")
             if dst[0] == "m":
                 continue
@@ -388,6 +419,13 @@ class _Drawing:
             if visible[i]:
                 self.edges.append(f"\top{i} -> t{i}\n")
 
+        # NOTE: a parameter shared by many folded calls (an RNN cell unrolled over time) would draw an edge to
+        # each of them across the picture: it says how many calls share it instead.
+        shared = {j: len(calls) for j, calls in param_calls.items() if len(calls) > 1}
+        for j, calls in param_calls.items():
+            if j not in shared:
+                self.edges.append(f"\t{ref(j)} -> {calls[0]}\n")
+
         # pass 3: tensor nodes, then one node per collapsed module call
         for i, t in enumerate(tensors):
             if not visible[i]:
@@ -395,6 +433,8 @@ class _Drawing:
             c = cat[i]
             first = names.get(id(t)) or ("" if c == INTER else c if c != PARAM else "param")
             extra = self._text(t, norms[i], show_shapes, show_values)
+            if i in shared:
+                extra += f"\nshared by {shared[i]} calls"
             label = first + extra if first else extra.lstrip("\n")
             style, fill = _TENSOR_STYLE[c]
             colour = self._colour(norms[i], fill, _NO_GRAD_FILL)
@@ -410,7 +450,8 @@ class _Drawing:
             # NOTE: coloured by its first output in walk order, i.e. the one the module made last
             colour = self._colour(norms[outs[0]], _MODULE_FILL, _NO_GRAD_FILL)
             self._add(parent[c], f"\tm{c} [label={_q(label)} {_MODULE_STYLE} {colour}]\n")
-        self.clusters = [(c, parent[c], labels[c]) for c in range(len(scopes)) if not collapsed[c]]
+        self.clusters = [(c, parent[c], labels[c]) for c in range(len(scopes)) if hide[c] is None]
+        self.auto_collapsed = self.depth is not None and bool(module_outputs) and depth_was_auto
         self.categories = [k for k in (INPUT, PARAM, INTER, OUTPUT) if k in cat and (all_tensors or k != INTER)]
         self.has_modules = bool(module_outputs)
 
@@ -484,6 +525,13 @@ class _Drawing:
             lines.append(f'\t\tlegend_module [label="module call" {_MODULE_STYLE} fillcolor="{_MODULE_FILL}" '
                          'fontsize=9]\n')
             ids.append("legend_module")
+        if self.auto_collapsed:
+            what = ("every module call drawn as one node" if self.depth == 0 else
+                    f"module calls nested deeper than {self.depth} level{'' if self.depth == 1 else 's'}\\n"
+                    "drawn as one node each")
+            lines.append(f'\t\tlegend_depth [label="{what} (a big graph);\\nfor every op: '
+                         'draw_graph(..., depth=None)" shape=plaintext fontsize=9]\n')
+            ids.append("legend_depth")
         if self.heat:
             lines.append(f"\t\tlegend_heat [label=<{self._heat_table()}> shape=plaintext margin=0]\n")
             ids.append("legend_heat")
@@ -587,6 +635,34 @@ def _module_names(params) -> Dict[int, str]:
             obj = child
             out.setdefault(id(obj), ".".join(parts[: k + 1]))
     return out
+
+
+AUTO_MAX_NODES = 100  # NOTE: about what `dot` lays out in well under a second and a screen shows readably
+
+
+def _auto_depth(level: List[int], parent: List[Optional[int]], op_cluster: List[Optional[int]], cat: list, all_tensors: bool) -> Optional[int]:
+    """The deepest module level to open so that the drawing has at most AUTO_MAX_NODES nodes (None: all)."""
+    if not level:
+        return None
+    leaves = sum(1 for k in cat if k in (INPUT, PARAM))
+    top = max(level)
+    for d in range(top, -1, -1):
+        ops = 0
+        hidden = set()
+        for i, c in enumerate(op_cluster):
+            if cat[i] in (INPUT, PARAM, CONST):
+                continue
+            if c is not None and level[c] > d:
+                k = c
+                while level[k] > d + 1:  # NOTE: climb to the call at level d + 1 that hides this op
+                    k = parent[k]
+                hidden.add(k)
+                ops += cat[i] == OUTPUT
+            else:
+                ops += 2 if all_tensors or cat[i] == OUTPUT else 1
+        if leaves + ops + len(hidden) <= AUTO_MAX_NODES:
+            return None if d == top else d
+    return 0
 
 
 def _cluster_labels(scopes, modnames) -> List[str]:

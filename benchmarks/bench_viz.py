@@ -5,14 +5,19 @@ Graphs of about 5,000 nodes (tensor nodes + op nodes), each drawn after backward
   rnn     an RNN cell (nn.Module) unrolled over many steps          (~5,000 nodes, one cluster per call)
 and, for scale, the same chain with 25,000 ops (~50,000 nodes) to show the cost grows linearly.
 
-    python benchmarks/bench_viz.py [--repeat 5]
+Then the pictures people draw of models, with `dot` laying them out (if it is installed): the digits MLP,
+an LSTMCell unrolled 20 steps and a transformer encoder layer (``nn.TransformerEncoderLayer`` if the library has
+it, else the same block composed here from Linear and tensor ops), each with the default ``depth="auto"``
+(big graphs drawn with deep module calls folded into one node each) and with ``depth=None`` (every op). Prints
+the layout time and the picture's size in points (a page is about 600 x 800).
 
-Prints the median wall time of draw_graph (and, if `dot` exists, how long `dot` takes to lay one out).
+    python benchmarks/bench_viz.py [--repeat 5]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -56,6 +61,86 @@ def rnn(n_nodes):
     return h.sum(), cell
 
 
+def mlp():
+    import nn
+
+    model = nn.Sequential(nn.Linear(64, 32), nn.Sigmoid(), nn.Linear(32, 10))
+    x = Tensor(np.random.default_rng(0).normal(size=(8, 64)).astype(np.float32))
+    loss = nn.functional.cross_entropy(model(x), np.arange(8) % 10)
+    loss.backward()
+    return loss, model
+
+
+def lstm(steps=20):
+    import nn
+
+    cell = nn.LSTMCell(8, 16)
+    x = Tensor(np.random.default_rng(0).normal(size=(steps, 4, 8)).astype(np.float32))
+    h = c = Tensor(np.zeros((4, 16), np.float32))
+    for t in range(steps):
+        h, c = cell(x[t], (h, c))
+    loss = (h ** 2).sum()
+    loss.backward()
+    return loss, cell
+
+
+def encoder_layer(d_model=64, nhead=4, seq=32, batch=2):
+    import nn
+
+    if hasattr(nn, "TransformerEncoderLayer"):
+        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=128, dropout=0.0, batch_first=True)
+    else:
+        layer = _EncoderLayer(d_model, nhead)
+    x = Tensor(np.random.default_rng(0).normal(size=(batch, seq, d_model)).astype(np.float32))
+    loss = (layer(x) ** 2).mean()
+    loss.backward()
+    return loss, layer
+
+
+def _encoder_classes():
+    import autograd_mini as am
+    import nn
+
+    class LayerNorm(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.weight = nn.Parameter(np.ones(d, np.float32))
+            self.bias = nn.Parameter(np.zeros(d, np.float32))
+
+        def forward(self, x):
+            m = x.mean(-1, keepdims=True)
+            v = ((x - m) ** 2).mean(-1, keepdims=True)
+            return (x - m) / (v + 1e-5) ** 0.5 * self.weight + self.bias
+
+    class SelfAttention(nn.Module):
+        def __init__(self, d, h):
+            super().__init__()
+            self.h, self.qkv, self.out_proj = h, nn.Linear(d, 3 * d), nn.Linear(d, d)
+
+        def forward(self, x):
+            b, s, d = x.shape
+            qkv = self.qkv(x).reshape(b, s, 3, self.h, d // self.h).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            a = am.softmax(q @ k.transpose(0, 1, 3, 2) * (1 / np.sqrt(d // self.h)), -1)
+            return self.out_proj((a @ v).transpose(0, 2, 1, 3).reshape(b, s, d))
+
+    class EncoderLayer(nn.Module):
+        def __init__(self, d, h):
+            super().__init__()
+            self.self_attn, self.norm1, self.norm2 = SelfAttention(d, h), LayerNorm(d), LayerNorm(d)
+            self.linear1, self.linear2 = nn.Linear(d, 128), nn.Linear(128, d)
+
+        def forward(self, x):
+            x = self.norm1(x + self.self_attn(x))
+            return self.norm2(x + self.linear2(self.linear1(x).relu()))
+
+    return EncoderLayer
+
+
+def _EncoderLayer(d, h):
+    return _encoder_classes()(d, h)
+
+
 def count_nodes(dot):
     return sum(1 for line in dot.body if " [label=" in line and not line.lstrip().startswith("legend"))
 
@@ -90,6 +175,17 @@ def main():
         print(f"{name:10s} {n:6d} nodes  draw_graph {t * 1e3:7.1f} ms   with show_values {tv * 1e3:7.1f} ms"
               f"   ({t / n * 1e6:.1f} us/node)")
     if shutil.which("dot"):
+        print()
+        for name, build in (("digits MLP", mlp), ("LSTM x20", lstm), ("encoder layer", encoder_layer)):
+            loss, model = build()
+            for depth in ("auto", None):
+                t, dot = median_time(lambda: viz.draw_graph(loss, params=model, depth=depth), 1)
+                t0 = time.perf_counter()
+                svg = dot.pipe(format="svg").decode()
+                t_dot = time.perf_counter() - t0
+                w, h = re.search(r'width="(\d+)pt" height="(\d+)pt"', svg).groups()
+                print(f"{name:14s} depth={str(depth):5s} {count_nodes(dot):4d} nodes  draw_graph {t * 1e3:6.1f} ms"
+                      f"  dot {t_dot:5.2f} s  picture {w} x {h} pt")
         loss, params = chain(2500)
         dot = viz.draw_graph(loss, params=params)
         t0 = time.perf_counter()

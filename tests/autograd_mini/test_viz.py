@@ -552,3 +552,101 @@ def test_graph_tour_quick_writes_its_pictures(tmp_path):
     for stem in ("neuron", "mlp", "deep_sigmoid_vs_relu"):
         assert stem + ext in written
     assert "layer" in res.stdout
+
+
+# ----- big graphs: depth ----------------------------------------------------------------------------------
+
+
+class Block(_Base):
+    """Lin -> Sig -> Lin with a residual: 2 levels of modules under a Sequential of blocks."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.a, self.s, self.b = Lin(n, n), Sig(), Lin(n, n)
+
+    def forward(self, x):
+        return x + self.b(self.s(self.a(x)))
+
+
+def deep_model(blocks):
+    model = nn_module.Sequential(*[Block(3) for _ in range(blocks)])
+    loss = (model(Tensor(np.ones((2, 3)))) ** 2).sum()
+    return model, loss
+
+
+def op_nodes(dot):
+    """Labels of the op nodes (not tensors, not module calls)."""
+    return [label.split("\n")[0] for label, attrs in parse(dot)[0].values() if 'color="#a0aec0"' in attrs]
+
+
+@needs_nn
+def test_depth_opens_that_many_levels_of_module_calls():
+    model, loss = deep_model(2)
+    full = viz.draw_graph(loss, params=model, depth=None, legend=False)
+    assert sorted(c[0] for c in clusters(full)) == ["0 (Block)", "0.a (Lin)", "0.b (Lin)", "0.s (Sig)", "1 (Block)",
+                                                    "1.a (Lin)", "1.b (Lin)", "1.s (Sig)", "Sequential"]
+    assert op_nodes(full).count("MatMul") == 4
+    d1 = viz.draw_graph(loss, params=model, depth=1, legend=False)
+    assert [c[0] for c in clusters(d1)] == ["Sequential"]
+    module_calls = sorted(lab.split("\n")[0] for lab in labels(d1) if "(Block)" in lab)
+    assert module_calls == ["0 (Block)", "1 (Block)"] and "MatMul" not in op_nodes(d1)
+    assert sorted(op_nodes(d1)) == ["Pow(·, 2)", "Sum"]
+    d2 = viz.draw_graph(loss, params=model, depth=2, legend=False)
+    assert sorted(c[0] for c in clusters(d2)) == ["0 (Block)", "1 (Block)", "Sequential"]
+    assert sorted(op_nodes(d2)) == ["Add", "Add", "Pow(·, 2)", "Sum"]  # the residual adds; the Lin/Sig calls are nodes
+    assert sum("(Lin)" in lab for lab in labels(d2)) == 4
+    d0 = viz.draw_graph(loss, params=model, depth=0, legend=False)
+    assert clusters(d0) == [] and "Sequential\n(2, 3) float64" in labels(d0)  # the whole model: one node
+    # the parameters of a collapsed call are drawn beside it, and every edge joins drawn nodes
+    nodes, edges = parse(d1)
+    assert {label.split("\n")[0] for label, _ in nodes.values()} >= {"0.a.weight", "1.b.bias"}
+    assert all(src in nodes and dst in nodes for src, dst in edges)
+
+
+@needs_nn
+def test_depth_auto_draws_small_graphs_in_full_and_folds_big_ones():
+    model, loss = deep_model(1)
+    assert viz.draw_graph(loss, params=model).source == viz.draw_graph(loss, params=model, depth=None).source
+    model, loss = deep_model(12)
+    full = viz.draw_graph(loss, params=model, depth=None)
+    auto = viz.draw_graph(loss, params=model)
+    assert len(parse(full)[0]) > viz.AUTO_MAX_NODES >= len(parse(auto)[0])
+    assert "legend_depth" in auto.source and "depth=None" in auto.source and "legend_depth" not in full.source
+    # the deepest level that fits: one level deeper would not fit
+    deeper = viz.draw_graph(loss, params=model, depth=2)
+    assert len(parse(deeper)[0]) > viz.AUTO_MAX_NODES
+    assert parse(auto) == parse(viz.draw_graph(loss, params=model, depth=1))
+
+
+def test_depth_is_checked():
+    x = Tensor(np.ones(2), requires_grad=True)
+    for bad in (-1, 1.5, "all", True):
+        with pytest.raises(ValueError, match="depth must be None, 'auto' or an int >= 0"):
+            viz.draw_graph(x.sum(), depth=bad)
+
+
+@needs_nn
+def test_a_parameter_shared_by_many_folded_calls_says_so_instead_of_an_edge_to_each():
+    cell = Lin(3, 3)
+    h = Tensor(np.ones((2, 3)))
+    for _ in range(4):
+        h = cell(h).tanh()
+    loss = h.sum()
+    nodes, edges = parse(viz.draw_graph(loss, params=cell, depth=0, legend=False))
+    weight = next(nid for nid, (label, _) in nodes.items() if label.startswith("weight"))
+    assert "shared by 4 calls" in nodes[weight][0]
+    assert not any(src == weight for src, _ in edges)
+    calls = [nid for nid, (label, _) in nodes.items() if label.startswith("Lin #")]
+    assert len(calls) == 4
+    # used by one folded call, a parameter keeps its edge
+    h = cell(Tensor(np.ones((2, 3))))
+    nodes, edges = parse(viz.draw_graph(h.sum(), params=cell, depth=0, legend=False))
+    weight = next(nid for nid, (label, _) in nodes.items() if label.startswith("weight"))
+    assert "shared" not in nodes[weight][0] and any(src == weight for src, _ in edges)
+
+
+@needs_nn
+def test_collapse_modules_is_kept_as_asked_by_depth_auto():
+    model, loss = deep_model(12)
+    assert (viz.draw_graph(loss, params=model, collapse_modules=True).source
+            == viz.draw_graph(loss, params=model, collapse_modules=True, depth=None).source)
