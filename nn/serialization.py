@@ -487,7 +487,7 @@ def _flatten(obj, prefix: str, out: Dict[str, np.ndarray]) -> None:
                                   "(safetensors stores bool, integer, float and complex64 arrays)")
         if name in out:
             raise CheckpointError(f"cannot save to a .safetensors file: two entries flatten to the same key {name!r}")
-        out[name] = np.ascontiguousarray(arr)
+        out[name] = arr if arr.flags.c_contiguous else arr.copy(order="C")  # NOTE: keeps 0-d arrays 0-d
 
 
 def _safetensors_bytes(obj) -> bytes:
