@@ -198,3 +198,14 @@ def test_torch_from_numpy_and_our_tensor_see_the_same_array(torch):
     ours, theirs = am.from_numpy(a), torch.from_numpy(a)
     theirs.mul_(2)
     assert ours.tolist() == [0.0, 2.0, 4.0]
+
+
+def test_the_docs_torch_snippet_runs(torch, capsys):
+    """docs/interop.md's `py` DLPack block that needs PyTorch (tests/test_docs.py runs only `python` blocks)."""
+    import pathlib
+    import re
+
+    page = pathlib.Path(__file__).resolve().parents[2] / "docs" / "interop.md"
+    (block,) = [b for b in re.findall(r"```py\n(.*?)```", page.read_text(), re.S) if "torch.from_dlpack" in b]
+    exec(compile(block, "docs/interop.md DLPack block", "exec"), {"am": am, "np": np})
+    assert capsys.readouterr().out.split("\n")[:2] == ["tensor([1., 0., 0.])", "tensor([1., 0., 5.])"]

@@ -221,3 +221,17 @@ def test_pytorch_to_here_and_back(tmp_path, st, name, dtype):
     with torch.no_grad():
         np.testing.assert_allclose(other(torch.from_numpy(x)).numpy(), expected, **tol)
     assert_same(ours_state, {k: v.numpy() for k, v in load_file(str(tmp_path / "ours.safetensors")).items()})
+
+
+def test_the_docs_safetensors_snippet_runs(tmp_path, monkeypatch, capsys, st):
+    """docs/interop.md's `py` block that needs PyTorch and safetensors (tests/test_docs.py runs only `python`)."""
+    pytest.importorskip("torch")
+    import pathlib
+    import re
+
+    page = pathlib.Path(__file__).resolve().parents[2] / "docs" / "interop.md"
+    (block,) = [b for b in re.findall(r"```py\n(.*?)```", page.read_text(), re.S) if "safetensors.torch" in b]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "docs/interop.md safetensors block", "exec"), {})
+    assert capsys.readouterr().out.strip() == "True"
+    assert sorted(os.listdir(tmp_path)) == ["back.safetensors", "weights.safetensors"]
