@@ -25,44 +25,44 @@ __all__ = ["from_numpy", "from_dlpack"]
 _KDLCPU = 1  # DLPack's device type for CPU memory
 
 
-def from_numpy(ndarray: np.ndarray) -> Tensor:
-    """A Tensor sharing ``ndarray``'s memory (no copy), with its dtype and shape, as ``torch.from_numpy``.
+def from_numpy(arr: np.ndarray, /) -> Tensor:
+    """A Tensor sharing ``arr``'s memory (no copy), with its dtype and shape, as ``torch.from_numpy``.
 
     Writes to the tensor show in the array and the other way round (see the module note on version
     counters). The tensor does not require grad; call ``.requires_grad_()`` on a float tensor to make it a leaf.
 
     Raises:
-        TypeError: if ndarray is not a numpy.ndarray (use ``Tensor(x)`` or ``tensor(x)`` for other data),
+        TypeError: if arr is not a numpy.ndarray (use ``Tensor(x)`` or ``tensor(x)`` for other data),
             or holds Python objects, strings or another dtype a Tensor cannot hold.
     """
-    if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(ndarray).__name__}; "
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(arr).__name__}; "
                         "use am.tensor(x) to copy other data into a Tensor")
-    if ndarray.dtype.kind not in "biufc":
-        raise TypeError(f"from_numpy: can't convert an array of dtype {ndarray.dtype}; the supported dtypes are "
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: can't convert an array of dtype {arr.dtype}; the supported dtypes are "
                         "bool, integers, floats and complex")
-    if type(ndarray) is not np.ndarray:
-        ndarray = ndarray.view(np.ndarray)  # NOTE: a subclass (np.matrix, ...) is seen as a plain view, same memory
-    return Tensor(ndarray)
+    if type(arr) is not np.ndarray:
+        arr = arr.view(np.ndarray)  # NOTE: a subclass (np.matrix, ...) is seen as a plain view, same memory
+    return Tensor(arr)
 
 
-def from_dlpack(ext_tensor: Any) -> Tensor:
+def from_dlpack(obj: Any, /) -> Tensor:
     """A Tensor sharing the memory of any object with ``__dlpack__`` (PyTorch, JAX, CuPy, numpy, a Tensor).
 
-    Zero copy: the result and ``ext_tensor`` are views of one block of memory (see the module note on
+    Zero copy: the result and ``obj`` are views of one block of memory (see the module note on
     version counters). The tensor does not require grad. PyTorch refuses to export a tensor that requires
     grad: pass ``t.detach()``, which shares the memory too.
 
     Raises:
-        TypeError: if ext_tensor does not support DLPack.
-        BufferError: if ext_tensor requires grad (PyTorch's and this library's rule: pass a detached view).
+        TypeError: if obj does not support DLPack.
+        BufferError: if obj requires grad (PyTorch's and this library's rule: pass a detached view).
         BufferError / RuntimeError / TypeError: from the producer or numpy, e.g. for a device (GPU) tensor or
             a dtype numpy lacks (bfloat16); the message is theirs.
     """
-    if not hasattr(ext_tensor, "__dlpack__"):
+    if not hasattr(obj, "__dlpack__"):
         raise TypeError(f"from_dlpack expects an object with a __dlpack__ method (a PyTorch/JAX/CuPy tensor or "
-                        f"an ndarray), got {type(ext_tensor).__name__}")
-    return Tensor(np.from_dlpack(ext_tensor))
+                        f"an ndarray), got {type(obj).__name__}")
+    return Tensor(np.from_dlpack(obj))
 
 
 def dlpack(t: Tensor, *, stream=None, max_version=None, dl_device=None, copy=None):

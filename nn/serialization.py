@@ -122,6 +122,7 @@ class _Encoder:
                 "could only be stored by pickling; convert it to a numeric array"
             )
         name = ".".join(str(k) for k in path) or "value"
+        name = name.encode("utf-8", "backslashreplace").decode("utf-8")  # NOTE: zip names and the checksum need UTF-8
         if name.startswith(_RESERVED):
             name = "_" + name
         unique, i = name, 1
@@ -146,7 +147,9 @@ class _Encoder:
         if isinstance(value, int):
             return {"t": "int", "v": int(value)}
         if isinstance(value, float):
-            return {"t": "float", "v": float(value).hex()}
+            value = float(value)
+            # NOTE: float.hex is exact for every float but NaN, whose sign and payload it drops: NaN keeps its bits
+            return {"t": "float", "v": value.hex() if value == value else "nan:" + struct.pack(">d", value).hex()}
         if isinstance(value, str):
             return {"t": "str", "v": str(value)}
         if isinstance(value, (Mapping, list, tuple)):
@@ -214,6 +217,11 @@ class _Decoder:
         if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
             return value
         if kind == "float" and isinstance(value, str):
+            if value.startswith("nan:"):
+                (x,) = struct.unpack(">d", bytes.fromhex(value[4:]))
+                if x == x:
+                    raise ValueError(f"float {value!r} is marked NaN but is not")
+                return x
             return float.fromhex(value)
         if kind == "str" and isinstance(value, str):
             return value
@@ -260,7 +268,7 @@ def _is_safetensors(path: str) -> bool:
     return path.lower().endswith(_SAFETENSORS_SUFFIX)
 
 
-def save(obj, path: PathLike) -> None:
+def save(module_or_state_dict, path: PathLike) -> None:
     """Save a Module's ``state_dict()``, a state_dict, or a whole training state to ``path``, atomically.
 
     The format follows the name: ``.safetensors`` writes a safetensors file (name -> array only), any other
@@ -284,13 +292,17 @@ def save(obj, path: PathLike) -> None:
     """
     path = os.fspath(path)
     if _is_safetensors(path):
-        data = _safetensors_bytes(obj)
+        data = _safetensors_bytes(module_or_state_dict)
         _atomic_write(path, lambda f: f.write(data))
         return
     encoder = _Encoder()
-    tree = encoder.encode(obj)
+    tree = encoder.encode(module_or_state_dict)
     arrays = encoder.arrays
-    arrays[_TREE_KEY] = np.array(json.dumps(tree, ensure_ascii=False, separators=(",", ":")))
+    try:
+        text = json.dumps(tree, ensure_ascii=False, separators=(",", ":"))
+    except ValueError as e:  # NOTE: an int of more than sys.get_int_max_str_digits() digits
+        raise CheckpointError(f"cannot save the checkpoint: {e}") from e
+    arrays[_TREE_KEY] = np.array(text)
     arrays[_CHECKSUM_KEY] = np.array(_checksum(arrays))
     arrays[_VERSION_KEY] = np.array(FORMAT_VERSION, dtype=np.int64)
     _atomic_write(path, lambda f: _write_npz(f, arrays))
@@ -442,7 +454,7 @@ def load(path: PathLike) -> Any:
         unused = [name for name in arrays if name not in decoder.used]
         if unused:
             raise ValueError(f"array members {unused[:5]} are not part of the structure")
-    except (ValueError, TypeError, OverflowError, RecursionError) as e:  # json.JSONDecodeError is a ValueError
+    except (ValueError, TypeError, OverflowError, RecursionError, struct.error) as e:  # JSONDecodeError: a ValueError
         raise CheckpointError(f"cannot read checkpoint {path!r}: its structure is malformed ({e})") from e
     return value
 
@@ -511,7 +523,11 @@ def _load_safetensors(path: str) -> Dict[str, np.ndarray]:
 
     try:
         arrays = st.load_file(path)
-    except (SafetensorError, OSError, ValueError, TypeError, BufferError, MemoryError) as e:
+    except TypeError as e:  # NOTE: numpy has no dtype for it, e.g. bfloat16 ("data type 'bfloat16' not understood")
+        raise CheckpointError(f"cannot read safetensors file {path!r}: it holds a dtype numpy cannot represent ({e}); "
+                              "convert it where it was written, e.g. {k: v.float() for k, v in state.items()} in "
+                              "PyTorch") from e
+    except (SafetensorError, OSError, ValueError, BufferError, MemoryError) as e:
         raise CheckpointError(f"cannot read safetensors file {path!r}: the file is corrupt or not a safetensors "
                               f"file ({e})") from e
     return {name: arr if arr.flags.writeable else arr.copy() for name, arr in arrays.items()}

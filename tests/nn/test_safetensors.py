@@ -235,3 +235,12 @@ def test_the_docs_safetensors_snippet_runs(tmp_path, monkeypatch, capsys, st):
     exec(compile(block, "docs/interop.md safetensors block", "exec"), {})
     assert capsys.readouterr().out.strip() == "True"
     assert sorted(os.listdir(tmp_path)) == ["back.safetensors", "weights.safetensors"]
+
+
+def test_a_bfloat16_file_from_pytorch_gets_a_clear_error(tmp_path, st):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(tmp_path / "bf16.safetensors"))
+    with pytest.raises(nn.CheckpointError, match=r"bf16.safetensors.*dtype numpy cannot represent.*bfloat16.*float\(\)"):
+        nn.load(tmp_path / "bf16.safetensors")

@@ -463,13 +463,16 @@ def _write_forged(path, members, tree, version=2):
     ({"t": "int", "v": 1.5}, "malformed"),
     ({"t": "int", "v": True}, "malformed"),
     ({"t": "float", "v": "0xzz"}, "malformed"),
+    ({"t": "float", "v": "nan:3ff0000000000000"}, "marked NaN but is not"),
+    ({"t": "float", "v": "nan:00"}, "malformed"),
     ({"t": "pickle", "v": "cos\nsystem"}, "malformed"),
     ({"t": "dict", "v": [["a", {"t": "none"}], ["a", {"t": "none"}]]}, "duplicate dict key"),
     ({"t": "dict", "v": [[1.5, {"t": "none"}]]}, "malformed dict entry"),
     ({"t": "scalar", "m": "w"}, "has shape"),
     ("[" * 100000 + "]" * 100000, "malformed"),
     ("{not json", "malformed"),
-], ids=["no-tree", "missing", "twice", "unused", "float-int", "bool-int", "bad-hex", "unknown", "dup-key",
+], ids=["no-tree", "missing", "twice", "unused", "float-int", "bool-int", "bad-hex", "nan-not-nan", "nan-short",
+        "unknown", "dup-key",
         "float-key", "scalar-shape", "deep-json", "not-json"])
 def test_malformed_structures_are_rejected(tmp_path, tree, message):
     path = tmp_path / "forged.npz"
@@ -514,3 +517,20 @@ def test_edited_tree_fails_the_checksum(tmp_path):
             zf.writestr(n, b)
     with pytest.raises(nn.CheckpointError, match="checksum"):
         nn.load(path)
+
+
+def test_nan_keeps_its_sign_and_payload(tmp_path):
+    import struct
+
+    nans = [struct.unpack(">d", bytes.fromhex(h))[0] for h in ("7ff8000000000000", "fff8000000000000",
+                                                                 "7ff8000000000123", "7ff0000000000001")]
+    loaded = roundtrip({"nans": nans}, tmp_path)["nans"]
+    assert [struct.pack(">d", x) for x in loaded] == [struct.pack(">d", x) for x in nans]
+
+
+def test_unusual_strings_and_huge_ints(tmp_path):
+    state = {"\ud800key": np.ones(1), "s": "\x00tab\there\ud800", "": [""], "big": -(2 ** 4000)}
+    assert_identical(roundtrip(state, tmp_path), state)
+    with pytest.raises(nn.CheckpointError, match="cannot save the checkpoint: Exceeds the limit"):
+        nn.save({"huge": 10 ** 5000}, tmp_path / "huge.npz")
+    assert not (tmp_path / "huge.npz").exists()
