@@ -43,9 +43,9 @@ Two combinations do badly, as the notes would predict: --hidden 100 with the def
 At the end it writes to --out (default out/digits): training_curves.png (training cost and held-out accuracy
 per epoch), network_graph.svg (the network's computation graph on one mini-batch, one box per module call,
 coloured by gradient size), and checkpoint.npz (model, optimizer state, settings, epoch count and history,
-one nested dict saved by nn.save; no pickle). `--resume out/digits/checkpoint.npz --epochs 5` trains 5 more epochs from it, with the
-checkpoint's settings; the result is bit for bit that of one uninterrupted run. Runs are deterministic
-under --seed: every epoch's shuffle and dropout masks are drawn from (seed, epoch).
+one nested dict saved by nn.save; no pickle). `--resume out/digits/checkpoint.npz --epochs 5` trains 5 more
+epochs from it, with the checkpoint's settings; the result is bit for bit that of one uninterrupted run. Runs
+are deterministic under --seed: every epoch's shuffle and dropout masks are drawn from (seed, epoch).
 
     python examples/digits.py                                   # the notes' recipe on the bundled digits
     python examples/digits.py --cost cross-entropy --init lecun --l2 0.1
@@ -226,8 +226,10 @@ def read_checkpoint(path):
     """Return (config, seed, epochs_done, history, model state, optimizer state dict) from a checkpoint."""
     ckpt = nn.load(path)
     keys = {"model", "optim", "config", "seed", "epochs_done", "history"}
-    if not isinstance(ckpt, dict) or not keys <= ckpt.keys() or set(DEFAULTS) - ckpt["config"].keys():
-        raise nn.CheckpointError(f"{path!r} is not a checkpoint written by examples/digits.py")
+    if not (isinstance(ckpt, dict) and keys <= ckpt.keys() and isinstance(ckpt["config"], dict)
+            and set(DEFAULTS) <= ckpt["config"].keys()):
+        raise nn.CheckpointError(f"{path!r} is not a checkpoint written by examples/digits.py (this version's "
+                                 f"checkpoints hold the keys {sorted(keys)}; older ones cannot be resumed)")
     cfg = {key: ckpt["config"][key] for key in DEFAULTS}
     return cfg, ckpt["seed"], ckpt["epochs_done"], ckpt["history"], ckpt["model"], ckpt["optim"]
 

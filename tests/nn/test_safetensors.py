@@ -242,5 +242,6 @@ def test_a_bfloat16_file_from_pytorch_gets_a_clear_error(tmp_path, st):
     from safetensors.torch import save_file
 
     save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(tmp_path / "bf16.safetensors"))
-    with pytest.raises(nn.CheckpointError, match=r"bf16.safetensors.*dtype numpy cannot represent.*bfloat16.*float\(\)"):
+    message = r"bf16.safetensors.*dtype numpy cannot represent.*bfloat16.*float\(\)"
+    with pytest.raises(nn.CheckpointError, match=message):
         nn.load(tmp_path / "bf16.safetensors")

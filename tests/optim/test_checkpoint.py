@@ -38,10 +38,6 @@ def _subclasses(cls):
     return out
 
 
-def _class_of(factory, make_arg):
-    return type(factory(make_arg()))
-
-
 def test_every_optimizer_and_scheduler_of_optim_has_a_checkpoint_case():
     def public(classes):
         return {c for c in classes if c.__module__.startswith("optim.") and not c.__name__.startswith("_")
