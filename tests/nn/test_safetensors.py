@@ -245,3 +245,25 @@ def test_a_bfloat16_file_from_pytorch_gets_a_clear_error(tmp_path, st):
     message = r"bf16.safetensors.*dtype numpy cannot represent.*bfloat16.*float\(\)"
     with pytest.raises(nn.CheckpointError, match=message):
         nn.load(tmp_path / "bf16.safetensors")
+
+
+def test_pytorch_batchnorm_state_loads_with_strict_false(tmp_path, st):
+    """PyTorch's BatchNorm has a buffer this library's does not (num_batches_tracked): strict=False skips it."""
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Linear(6, 2))
+    net.train()
+    with torch.no_grad():
+        for _ in range(3):
+            net(torch.randn(16, 4))  # moves the running statistics
+    net.eval()
+    save_file(net.state_dict(), str(tmp_path / "bn.safetensors"))
+    ours = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2))
+    ours.load_state_dict(nn.load(tmp_path / "bn.safetensors"), strict=False)
+    ours.eval()
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours(am.Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)

@@ -128,3 +128,20 @@ def test_a_checkpoint_taken_before_the_first_step_resumes_too(tmp_path):
         train(fresh, opt2, sched2, 2, start=0)
         for a, b in zip(model.parameters(), fresh.parameters()):
             assert a.data.tobytes() == b.data.tobytes(), name
+
+
+@pytest.mark.parametrize("opt_name", list(OPTIMIZERS))
+def test_an_optimizer_state_dict_saves_on_its_own(tmp_path, opt_name):
+    """The failure that opened the issue: nn.save(opt.state_dict()) raised 'array of Python objects'."""
+    model, opt, _ = make_run(OPTIMIZERS[opt_name], None, seed=0)
+    train(model, opt, None, 2, start=0)
+    nn.save(opt.state_dict(), tmp_path / "opt.npz")
+    loaded = nn.load(tmp_path / "opt.npz")
+    saved = opt.state_dict()
+    assert loaded["param_groups"] == saved["param_groups"]
+    for i, entry in saved["state"].items():
+        for key, value in entry.items():
+            if isinstance(value, np.ndarray):
+                assert loaded["state"][i][key].tobytes() == value.tobytes() and loaded["state"][i][key].flags.writeable
+            else:
+                assert loaded["state"][i][key] == value
