@@ -7,7 +7,8 @@ through either side are seen by both.
 NOTE: the version counters (``Tensor._version``) only see changes made by this library. A write through the
 other framework (``torch_tensor.add_(1)``, ``array[0] = 5``) is invisible to them, as writes into ``t.data``
 are: backward through a graph that saved the old values then uses the new ones without an error. Do not
-modify shared memory between a forward pass and its backward.
+modify shared memory between a forward pass and its backward. (Tensors over one numpy array share a counter;
+two ``from_dlpack`` results over the same foreign memory do not.)
 
 Only CPU memory is supported (numpy holds the data); a device tensor raises. PyTorch's bfloat16 has no numpy
 dtype and is refused by numpy.

@@ -256,12 +256,10 @@ def _write_npz(f, arrays: Mapping[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, arr, allow_pickle=False)
 
 
-
 def _new_file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
-
 
 
 def _is_safetensors(path: str) -> bool:
@@ -394,7 +392,6 @@ def _check_members(path: str) -> None:
                         f"member {info.filename!r} declares shape {shape} of {dtype} ({declared} bytes) "
                         f"but stores {stored} bytes"
                     )
-
 
 
 def load(path: PathLike) -> Any:
