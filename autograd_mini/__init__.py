@@ -24,5 +24,6 @@ from .functional import (
     zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
 )
 from .gradcheck import gradcheck, gradgradcheck
+from .interop import from_dlpack, from_numpy
 
 __version__ = "0.1.0"

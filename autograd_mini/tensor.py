@@ -459,6 +459,15 @@ class Tensor:
     def clamp_(self, min=None, max=None):
         return inplace.clamp_(self, min, max)
 
+    # ----- interop -----
+    # DLPack export (zero copy), so that np.from_dlpack(t) / torch.from_dlpack(t) share t's memory; see
+    # autograd_mini/interop.py (writes through the other framework bypass the version counter, as .data does).
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        return interop.dlpack(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        return interop.dlpack_device(self)
+
 
 def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     """Make a new leaf Tensor holding a copy of data (like ``torch.tensor``)."""
@@ -471,3 +480,4 @@ from . import engine  # noqa: E402
 from . import functional as F  # noqa: E402
 from . import hooks  # noqa: E402
 from . import inplace  # noqa: E402
+from . import interop  # noqa: E402

@@ -53,8 +53,6 @@ __all__ = [
     "save_figure",
     "Timer",
     "note",
-    "optimizer_state_to_arrays",
-    "optimizer_state_from_arrays",
 ]
 
 T = TypeVar("T")
@@ -207,55 +205,3 @@ class Timer:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start if self.seconds is None else self.seconds
-
-
-# ----- checkpoints of optimizer state --------------------------------------------------------------------
-
-
-def optimizer_state_to_arrays(state_dict: dict, prefix: str = "optim.") -> dict:
-    """Flatten ``optimizer.state_dict()`` into name -> ndarray, for ``nn.save`` (which stores arrays only).
-
-    Keys: ``<prefix>group.<g>.<hyperparameter>`` and ``<prefix>state.<index>.<buffer>``. Numbers, bools and
-    tuples (Adam's betas) become 0-d / 1-d arrays. A buffer that is None (SGD's momentum buffer before the
-    first step, or forever without momentum) is left out; a parameter whose state is all None is left out,
-    which ``optimizer_state_from_arrays`` + ``load_state_dict`` turn back into the same lazy state.
-    """
-    import numpy as np
-
-    arrays = {}
-    for g, group in enumerate(state_dict["param_groups"]):
-        for key, value in group.items():
-            if key == "params":
-                arrays[f"{prefix}group.{g}.params"] = np.asarray(value, dtype=np.int64)
-            elif value is not None:
-                arrays[f"{prefix}group.{g}.{key}"] = np.asarray(value)
-    for index, entry in state_dict["state"].items():
-        for name, value in entry.items():
-            if value is not None:
-                arrays[f"{prefix}state.{index}.{name}"] = np.array(value, copy=True)
-    return arrays
-
-
-def optimizer_state_from_arrays(arrays: dict, prefix: str = "optim.") -> dict:
-    """The inverse of ``optimizer_state_to_arrays``: a dict for ``optimizer.load_state_dict``.
-
-    Keys of ``arrays`` that do not start with ``prefix`` are ignored. 0-d arrays become Python numbers
-    (bools stay bools), 1-d hyperparameters become tuples; buffers stay arrays.
-    """
-    groups: dict = {}
-    state: dict = {}
-    for key, value in arrays.items():
-        if not key.startswith(prefix):
-            continue
-        kind, number, name = key[len(prefix):].split(".", 2)
-        if kind == "group":
-            group = groups.setdefault(int(number), {})
-            if name == "params":
-                group[name] = [int(i) for i in value]
-            else:
-                group[name] = value.item() if value.ndim == 0 else tuple(v.item() for v in value)
-        elif kind == "state":
-            state.setdefault(int(number), {})[name] = value.item() if value.ndim == 0 else value
-        else:
-            raise ValueError(f"unexpected optimizer checkpoint key {key!r}")
-    return {"state": state, "param_groups": [groups[g] for g in sorted(groups)]}

@@ -42,10 +42,10 @@ Two combinations do badly, as the notes would predict: --hidden 100 with the def
 
 At the end it writes to --out (default out/digits): training_curves.png (training cost and held-out accuracy
 per epoch), network_graph.svg (the network's computation graph on one mini-batch, one box per module call,
-coloured by gradient size), and checkpoint.npz (model, optimizer state, epoch count and history; arrays
-only, no pickle). `--resume out/digits/checkpoint.npz --epochs 5` trains 5 more epochs from it, with the
-checkpoint's settings; the result is bit for bit that of one uninterrupted run. Runs are deterministic
-under --seed: every epoch's shuffle and dropout masks are drawn from (seed, epoch).
+coloured by gradient size), and checkpoint.npz (model, optimizer state, settings, epoch count and history,
+one nested dict saved by nn.save; no pickle). `--resume out/digits/checkpoint.npz --epochs 5` trains 5 more
+epochs from it, with the checkpoint's settings; the result is bit for bit that of one uninterrupted run. Runs
+are deterministic under --seed: every epoch's shuffle and dropout masks are drawn from (seed, epoch).
 
     python examples/digits.py                                   # the notes' recipe on the bundled digits
     python examples/digits.py --cost cross-entropy --init lecun --l2 0.1
@@ -60,10 +60,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (  # noqa: E402
-    Timer, make_parser, optimizer_state_from_arrays, optimizer_state_to_arrays, prepare_out, progress,
-    pyplot, save_figure,
-)
+from common import Timer, make_parser, prepare_out, progress, pyplot, save_figure  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
 import nn  # noqa: E402
@@ -220,33 +217,21 @@ def evaluate(model, X, y, cfg=None, n_train=None, chunk=10_000):
 
 
 def save_checkpoint(path, model, opt, cfg, seed, epochs_done, history):
-    arrays = {f"model.{k}": v for k, v in model.state_dict().items()}
-    arrays.update(optimizer_state_to_arrays(opt.state_dict()))
-    for key, value in cfg.items():
-        arrays[f"config.{key}"] = np.asarray(value if value is not None else "")
-    arrays["seed"] = np.asarray(seed, dtype=np.int64)
-    arrays["epochs_done"] = np.asarray(epochs_done, dtype=np.int64)
-    for key, values in history.items():
-        arrays[f"history.{key}"] = np.asarray(values, dtype=np.float64)
-    nn.save(arrays, path)
+    """Everything a bit-exact resume needs, as one nested dict (nn.save keeps ints, floats, tuples exact)."""
+    nn.save({"model": model.state_dict(), "optim": opt.state_dict(), "config": cfg, "seed": seed,
+             "epochs_done": epochs_done, "history": history}, path)
 
 
 def read_checkpoint(path):
     """Return (config, seed, epochs_done, history, model state, optimizer state dict) from a checkpoint."""
-    arrays = nn.load(path)
-    cfg = {}
-    for key, default in DEFAULTS.items():
-        value = arrays[f"config.{key}"]
-        if isinstance(default, tuple):
-            cfg[key] = tuple(int(v) for v in value)
-        elif key == "eta":
-            cfg[key] = float(value)
-        else:
-            cfg[key] = type(default)(value.item()) if default is not None else value.item()
-    history = {k[len("history."):]: list(v) for k, v in arrays.items() if k.startswith("history.")}
-    model_state = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
-    return (cfg, int(arrays["seed"]), int(arrays["epochs_done"]), history, model_state,
-            optimizer_state_from_arrays(arrays))
+    ckpt = nn.load(path)
+    keys = {"model", "optim", "config", "seed", "epochs_done", "history"}
+    if not (isinstance(ckpt, dict) and keys <= ckpt.keys() and isinstance(ckpt["config"], dict)
+            and set(DEFAULTS) <= ckpt["config"].keys()):
+        raise nn.CheckpointError(f"{path!r} is not a checkpoint written by examples/digits.py (this version's "
+                                 f"checkpoints hold the keys {sorted(keys)}; older ones cannot be resumed)")
+    cfg = {key: ckpt["config"][key] for key in DEFAULTS}
+    return cfg, ckpt["seed"], ckpt["epochs_done"], ckpt["history"], ckpt["model"], ckpt["optim"]
 
 
 # ----- pictures -------------------------------------------------------------------------------------------

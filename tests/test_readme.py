@@ -30,3 +30,29 @@ def test_the_custom_op_example_runs_gradchecks_and_prints_what_it_says(capsys):
     (block,) = [b for b in BLOCKS if "class ScaledHypot(am.Function)" in b]
     exec(compile(block, "README custom op", "exec"), {})
     assert capsys.readouterr().out.strip() == "tensor([[10.        ,  4.47213595]], dtype=float64)"
+
+
+def _interop_block(marker):
+    (block,) = [b for b in BLOCKS if marker in b]
+    return block
+
+
+def test_the_interop_checkpoint_example_round_trips(capsys):
+    exec(compile(_interop_block('"epoch": 3}, path)'), "README checkpoint", "exec"), {})
+    assert capsys.readouterr().out.strip() == "3 (0.9, 0.999)"
+
+
+def test_the_interop_safetensors_example_gives_pytorchs_outputs(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("safetensors")
+    monkeypatch.chdir(tmp_path)  # it writes weights.safetensors and back.safetensors
+    exec(compile(_interop_block("safetensors.torch"), "README safetensors", "exec"), {})
+    assert capsys.readouterr().out.strip() == "True"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["back.safetensors", "weights.safetensors"]
+
+
+def test_the_interop_dlpack_example_shares_memory(capsys):
+    pytest.importorskip("torch")
+    exec(compile(_interop_block("torch.from_dlpack(t)"), "README DLPack", "exec"), {})
+    out = capsys.readouterr().out.split("\n")
+    assert out[0] == "tensor([1., 0., 5.]) tensor([1., 0., 5.])" and out[1] == "float64 True"

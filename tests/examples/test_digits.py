@@ -47,8 +47,9 @@ def test_quick_run_reaches_95_percent_and_writes_its_files(tmp_path):
     assert (out / "training_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (out / "network_graph.svg").read_text()
     ckpt = nn.load(out / "checkpoint.npz")
-    assert int(ckpt["epochs_done"]) == digits.QUICK_EPOCHS
-    assert list(ckpt["history.correct"].astype(int))[-1] == correct
+    assert ckpt["epochs_done"] == digits.QUICK_EPOCHS
+    assert ckpt["history"]["correct"][-1] == correct
+    assert ckpt["config"]["hidden"] == (30,) and set(ckpt["optim"]) == {"state", "param_groups"}
 
 
 def test_same_seed_same_output(tmp_path, capsys):
@@ -73,9 +74,30 @@ def test_resume_is_bit_exact(tmp_path, capsys, flags):
     assert epoch_lines(part1) + epoch_lines(part2) == epoch_lines(straight)
     a = nn.load(tmp_path / "straight" / "checkpoint.npz")
     b = nn.load(tmp_path / "resumed" / "checkpoint.npz")
-    assert a.keys() == b.keys()
-    for key in a:
-        assert a[key].dtype == b[key].dtype and np.array_equal(a[key], b[key]), key
+    assert_identical(a, b)
+
+
+def assert_identical(a, b, where="checkpoint"):
+    """Same nested structure, same types, arrays bit for bit."""
+    assert type(a) is type(b), where
+    if isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            assert_identical(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_identical(x, y, f"{where}[{i}]")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), where
+    else:
+        assert a == b, where
+
+
+def test_resume_refuses_a_file_of_another_kind(tmp_path):
+    nn.save({"w": np.ones(2)}, tmp_path / "other.npz")
+    with pytest.raises(nn.CheckpointError, match="not a checkpoint written by examples/digits.py"):
+        digits.main(["--resume", str(tmp_path / "other.npz"), "--out", str(tmp_path)])
 
 
 def test_resume_refuses_other_settings(tmp_path, capsys):

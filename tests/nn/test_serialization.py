@@ -1,6 +1,7 @@
 """nn.save / nn.load: bit-exact round trips, exact paths, rejection of bad files (truncated, random bytes,
 pickled objects, tampered, foreign), and atomicity when a save fails midway."""
 import io
+import json
 import os
 import zipfile
 
@@ -84,15 +85,39 @@ def test_accepts_tensors_and_overwrites(tmp_path):
     assert_same(nn.load(path), {"w": np.zeros(3)})
 
 
-def test_refuses_object_arrays_and_reserved_keys(tmp_path):
+def test_refuses_object_arrays_and_other_python_objects(tmp_path):
     path = tmp_path / "x.npz"
     with pytest.raises(nn.CheckpointError, match="'bad'.*objects"):
         nn.save({"bad": np.array([{"a": 1}], dtype=object)}, path)
-    with pytest.raises(nn.CheckpointError, match="reserved"):
-        nn.save({"__autograd_mini__": np.ones(1)}, path)
-    with pytest.raises(TypeError):
-        nn.save([np.ones(1)], path)
+    with pytest.raises(nn.CheckpointError, match=r"\['optim'\]\['fn'\].*builtin_function_or_method is not supported"):
+        nn.save({"optim": {"fn": print}}, path)
+    with pytest.raises(nn.CheckpointError, match=r"\['a'\]: its key 1.5 is a float"):
+        nn.save({"a": {1.5: 1}}, path)
+    with pytest.raises(nn.CheckpointError, match="key True is a bool"):
+        nn.save({True: 1}, path)
+    with pytest.raises(nn.CheckpointError, match=r"\['s'\].*set"):
+        nn.save({"s": {1, 2}}, path)
+    with pytest.raises(nn.CheckpointError, match="bytes"):
+        nn.save({"b": b"raw"}, path)
+    cyclic = {"a": []}
+    cyclic["a"].append(cyclic)
+    with pytest.raises(nn.CheckpointError, match=r"\['a'\]\[0\]: it contains itself"):
+        nn.save(cyclic, path)
+    deep = []
+    for _ in range(150):
+        deep = [deep]
+    with pytest.raises(nn.CheckpointError, match="nested more than 100 levels"):
+        nn.save(deep, path)
     assert not path.exists() and os.listdir(tmp_path) == []
+
+
+def test_keys_that_were_reserved_in_format_1_are_ordinary_keys_now(tmp_path):
+    state = {"__autograd_mini__": np.ones(1), "__autograd_mini_tree__": 3, "value": np.zeros(2)}
+    nn.save(state, tmp_path / "x.npz")
+    loaded = nn.load(tmp_path / "x.npz")
+    assert list(loaded) == list(state) and loaded["__autograd_mini_tree__"] == 3
+    assert_same({k: loaded[k] for k in ("__autograd_mini__", "value")},
+                {k: state[k] for k in ("__autograd_mini__", "value")})
 
 
 # ----- bad files ---------------------------------------------------------------------------------------------------
@@ -312,3 +337,200 @@ def test_unwritable_folder_names_the_target_path(tmp_path, monkeypatch):
             as info:
         nn.save(model(), target)
     assert ".tmp" not in str(info.value)
+
+
+# ----- nested training states (format 2) ----------------------------------------------------------------------------
+
+
+def assert_identical(a, b, where="value"):
+    """Same structure, same types (int is not float, tuple is not list), floats and arrays bit for bit."""
+    assert type(a) is type(b) or (isinstance(a, dict) and isinstance(b, dict)), (where, type(a), type(b))
+    if isinstance(a, dict):
+        assert list(a) == list(b), where
+        assert [type(k) for k in a] == [type(k) for k in b], where
+        for k in a:
+            assert_identical(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_identical(x, y, f"{where}[{i}]")
+    elif isinstance(a, (np.ndarray, np.generic)):
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), where
+    elif isinstance(a, float):
+        assert np.float64(a).tobytes() == np.float64(b).tobytes(), (where, a, b)
+    else:
+        assert a == b, (where, a, b)
+
+
+def roundtrip(value, tmp_path, name="ckpt.npz"):
+    path = tmp_path / name
+    nn.save(value, path)
+    return nn.load(path)
+
+
+def test_whole_training_state_round_trips_with_types_preserved(tmp_path):
+    m = model()
+    p = [t for t in m.parameters()]
+    import optim
+
+    opt = optim.Adam(p, lr=1e-3, betas=(0.9, 0.99))
+    sched = optim.StepLR(opt, step_size=2, gamma=0.5)
+    for t in p:
+        t.grad = am.Tensor(np.ones_like(t.data))
+    opt.step()
+    sched.step()
+    state = {"model": m.state_dict(), "optim": opt.state_dict(), "sched": sched.state_dict(), "epoch": 3,
+             "best": 0.1, "note": "résumé ✓", "done": False, "none": None,
+             "history": [0.5, 0.25, float("nan"), -0.0, float("inf"), 5e-324], "shape": (2, 3),
+             "big": 2 ** 80, "neg": -7, "np": [np.float32(1.5), np.int64(-3), np.bool_(True)],
+             "zero_d": np.array(2.5), "empty": np.zeros((0, 3), np.int16), "be": np.arange(3, dtype=">i4")}
+    loaded = roundtrip(state, tmp_path)
+    assert_identical(loaded, {**state, "model": dict(state["model"])})
+    assert isinstance(loaded["optim"]["param_groups"][0]["betas"], tuple)
+    assert list(loaded["optim"]["state"]) == [0, 1, 2, 3, 4]  # int keys stay ints
+    assert type(loaded["optim"]["state"][0]["step"]) is int
+
+
+def test_a_module_anywhere_is_saved_as_its_state_dict(tmp_path):
+    m = model()
+    loaded = roundtrip({"nets": [m, {"inner": m}]}, tmp_path)
+    assert_same(loaded["nets"][0], m.state_dict())
+    assert_same(loaded["nets"][1]["inner"], m.state_dict())
+
+
+def test_flat_state_dict_members_keep_their_names(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.save({"model": model(), "step": 1}, path)
+    with np.load(path, allow_pickle=False) as z:
+        assert {"model.0.weight", "model.1.running_mean", "__autograd_mini_tree__"} <= set(z.files)
+
+
+def test_member_names_never_clash(tmp_path):
+    state = {"a.b": np.ones(1), "a": {"b": np.zeros(1)}, "c": [np.arange(2), {"0": np.arange(3)}]}
+    assert_identical(roundtrip(state, tmp_path), state)
+
+
+def test_bare_values_at_the_top(tmp_path):
+    for value in (np.arange(3), [1, 2.0], (None,), "text", 7, np.float16(2)):
+        assert_identical(roundtrip(value, tmp_path), value)
+
+
+leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=5)
+          | dtypes.flatmap(lambda dt: arrays(dt, array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=2))))
+structures = st.recursive(
+    leaves,
+    lambda children: (st.lists(children, max_size=3) | st.lists(children, max_size=3).map(tuple)
+                      | st.dictionaries(st.text(max_size=4) | st.integers(-5, 5), children, max_size=3)),
+    max_leaves=12,
+)
+
+
+@given(value=structures)
+def test_any_nested_structure_round_trips_exactly(tmp_path_factory, value):
+    assert_identical(roundtrip(value, tmp_path_factory.mktemp("nested")), value)
+
+
+def test_files_of_format_1_still_load():
+    """A file written by the format-1 writer (before nested checkpoints); committed as a fixture."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "checkpoint_v1.npz")
+    with np.load(path, allow_pickle=False) as z:
+        assert int(z["__autograd_mini__"]) == 1 and "__autograd_mini_tree__" not in z.files
+    loaded = nn.load(path)
+    expected = {"0.weight": np.arange(6, dtype=np.float32).reshape(2, 3) / 7,
+                "0.bias": np.array([-0.0, np.inf, np.nan]), "steps": np.array(3, dtype=np.int64),
+                "mask": np.array([True, False]), "empty": np.zeros((0, 2), dtype=np.int8)}
+    assert_same(loaded, expected)
+
+
+def _write_forged(path, members, tree, version=2):
+    """An archive with a valid checksum but a structure of our choosing (what a hostile writer could make)."""
+    from nn import serialization as S
+
+    arrays = dict(members)
+    if tree is not None:
+        arrays[S._TREE_KEY] = np.array(tree if isinstance(tree, str) else json.dumps(tree))
+    arrays[S._CHECKSUM_KEY] = np.array(S._checksum(arrays))
+    arrays[S._VERSION_KEY] = np.array(version, dtype=np.int64)
+    with open(path, "wb") as f:
+        S._write_npz(f, arrays)
+
+
+@pytest.mark.parametrize("tree, message", [
+    (None, "no '__autograd_mini_tree__'"),
+    ({"t": "array", "m": "missing"}, "missing array member"),
+    ({"t": "list", "v": [{"t": "array", "m": "w"}, {"t": "array", "m": "w"}]}, "twice"),
+    ({"t": "none"}, r"not part of the structure"),
+    ({"t": "int", "v": 1.5}, "malformed"),
+    ({"t": "int", "v": True}, "malformed"),
+    ({"t": "float", "v": "0xzz"}, "malformed"),
+    ({"t": "float", "v": "nan:3ff0000000000000"}, "marked NaN but is not"),
+    ({"t": "float", "v": "nan:00"}, "malformed"),
+    ({"t": "pickle", "v": "cos\nsystem"}, "malformed"),
+    ({"t": "dict", "v": [["a", {"t": "none"}], ["a", {"t": "none"}]]}, "duplicate dict key"),
+    ({"t": "dict", "v": [[1.5, {"t": "none"}]]}, "malformed dict entry"),
+    ({"t": "scalar", "m": "w"}, "has shape"),
+    ("[" * 100000 + "]" * 100000, "malformed"),
+    ("{not json", "malformed"),
+], ids=["no-tree", "missing", "twice", "unused", "float-int", "bool-int", "bad-hex", "nan-not-nan", "nan-short",
+        "unknown", "dup-key",
+        "float-key", "scalar-shape", "deep-json", "not-json"])
+def test_malformed_structures_are_rejected(tmp_path, tree, message):
+    path = tmp_path / "forged.npz"
+    tree_value = tree
+    if isinstance(tree, dict) and tree.get("t") in ("int", "float", "pickle", "dict"):
+        tree_value = {"t": "list", "v": [tree, {"t": "array", "m": "w"}]}
+    _write_forged(path, {"w": np.ones(2)}, tree_value)
+    with pytest.raises(nn.CheckpointError, match="forged.npz.*" + message):
+        nn.load(path)
+
+
+def test_deeply_nested_valid_json_is_rejected_not_a_crash(tmp_path):
+    tree = {"t": "none"}
+    for _ in range(150):
+        tree = {"t": "list", "v": [tree]}
+    path = tmp_path / "deep.npz"
+    _write_forged(path, {}, tree)
+    with pytest.raises(nn.CheckpointError, match="nested more than 100 levels"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.95, 0.999])
+def test_truncated_training_checkpoint(tmp_path, keep):
+    path = tmp_path / "train.npz"
+    nn.save({"model": model().state_dict(), "epoch": 3, "lr": [0.1, 0.01]}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(nn.CheckpointError, match="train.npz"):
+        nn.load(path)
+
+
+def test_edited_tree_fails_the_checksum(tmp_path):
+    path = tmp_path / "train.npz"
+    nn.save({"epoch": 3, "w": np.ones(2)}, path)
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    tree = members["__autograd_mini_tree__.npy"]
+    assert b"3" in tree
+    members["__autograd_mini_tree__.npy"] = tree.replace("3".encode("utf-32-le"), "4".encode("utf-32-le"), 1)
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    with pytest.raises(nn.CheckpointError, match="checksum"):
+        nn.load(path)
+
+
+def test_nan_keeps_its_sign_and_payload(tmp_path):
+    import struct
+
+    nans = [struct.unpack(">d", bytes.fromhex(h))[0] for h in ("7ff8000000000000", "fff8000000000000",
+                                                                 "7ff8000000000123", "7ff0000000000001")]
+    loaded = roundtrip({"nans": nans}, tmp_path)["nans"]
+    assert [struct.pack(">d", x) for x in loaded] == [struct.pack(">d", x) for x in nans]
+
+
+def test_unusual_strings_and_huge_ints(tmp_path):
+    state = {"\ud800key": np.ones(1), "s": "\x00tab\there\ud800", "": [""], "big": -(2 ** 4000)}
+    assert_identical(roundtrip(state, tmp_path), state)
+    with pytest.raises(nn.CheckpointError, match="cannot save the checkpoint: Exceeds the limit"):
+        nn.save({"huge": 10 ** 5000}, tmp_path / "huge.npz")
+    assert not (tmp_path / "huge.npz").exists()

@@ -155,3 +155,36 @@ def test_a_scheduler_needs_an_optimizer():
 def test_base_scheduler_is_abstract():
     with pytest.raises(NotImplementedError, match="must implement lr_at"):
         LRScheduler(two_group_sgd())
+
+
+@pytest.mark.parametrize("make_scheduler, closed_form", SCHEDULES, ids=IDS)
+def test_state_dict_is_plain_data_that_nn_save_stores_exactly(tmp_path, make_scheduler, closed_form):
+    import nn
+
+    sched = make_scheduler(two_group_sgd())
+    for _ in range(5):
+        sched.step()
+    state = sched.state_dict()
+    assert state["last_epoch"] == 5 and state["base_lrs"] == [0.1, 2.0]
+    nn.save({"sched": state}, tmp_path / "s.npz")
+    loaded = nn.load(tmp_path / "s.npz")["sched"]
+    assert loaded == state and all(type(loaded[k]) is type(state[k]) for k in state)
+    # everything but the optimizer (PyTorch semantics): the hyperparameters come back too
+    other = make_scheduler(two_group_sgd())
+    other.__dict__.update({k: (v * 3 if isinstance(v, float) else v) for k, v in vars(other).items()})
+    other.load_state_dict(loaded)
+    assert other.state_dict() == state
+    for _ in range(3):
+        other.step()
+        sched.step()
+    assert other.get_last_lr() == sched.get_last_lr()
+
+
+def test_state_dict_is_a_copy():
+    sched = StepLR(two_group_sgd(), step_size=2)
+    state = sched.state_dict()
+    state["base_lrs"].append(5.0)
+    state["_last_lr"][0] = 9.0
+    assert sched.base_lrs == [0.1, 2.0] and sched.get_last_lr() == [0.1, 2.0]
+    sched.load_state_dict(sched.state_dict())
+    assert sched.base_lrs is not state["base_lrs"]
