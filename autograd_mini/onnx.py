@@ -1,0 +1,760 @@
+"""Export a model to ONNX: run it on example inputs, walk the recorded graph, write each primitive as ONNX operators.
+
+    >>> import autograd_mini.onnx
+    >>> autograd_mini.onnx.export(model, np.zeros((1, 64), np.float32), "model.onnx",
+    ...                           input_names=["x"], output_names=["logits"], dynamic_axes={"x": {0: "batch"}})
+
+How it works: the model runs twice with grad mode on (every op on the inputs and the parameters is recorded),
+once on the example inputs and once on fresh random inputs (resized along the dynamic axes). The first graph
+is read with ``engine.iter_graph`` (the walker of backward and drawing) and written node by node: parameters
+(and buffers) become initializers under their ``named_parameters`` names, other leaves become constants, and
+each primitive maps to one or a few ONNX operators (``_EMIT`` below). The second recording checks that the
+graph does not depend on the input values (a branch on a value, a mask or index computed with numpy from the
+input would be baked in as a constant: that raises an error instead of exporting a wrong model) and tells which
+sizes follow the dynamic axes: a reshape target, a broadcast shape or a constant's shape that changes with the
+batch size is computed from the input's shape at run time (or written as -1 in a reshape).
+
+Needs the ``onnx`` package (``pip install "autograd_mini[onnx]"``, which also installs onnxruntime).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from .engine import iter_graph
+from .errors import AutogradError
+from .grad_mode import enable_grad
+from .tensor import Tensor
+
+__all__ = ["export", "ExportError", "DEFAULT_OPSET", "EXPORTED_OPS"]
+
+DEFAULT_OPSET = 18  # NOTE: ReduceMax/ReduceSum take their axes as an input from 18 on; onnxruntime 1.14+ runs it
+_MIN_OPSET = 15  # NOTE: Shape with start/end (a dynamic axis's size) is new in 15
+_INT64_MAX, _INT64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+
+
+class ExportError(AutogradError, ValueError):
+    """The model cannot be written as ONNX: an op without a mapping, or a graph that depends on input values."""
+
+
+def _import_onnx():
+    try:
+        import onnx  # NOTE: the top-level package (absolute import), not this module
+    except ImportError as e:
+        raise ImportError(
+            "autograd_mini.onnx.export needs the onnx package; install the extra with "
+            "pip install \"autograd_mini[onnx]\" (or pip install onnx onnxruntime)"
+        ) from e
+    return onnx
+
+
+# ----- public API ------------------------------------------------------------------------------------------
+
+
+def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str]] = None,
+           output_names: Optional[Sequence[str]] = None, dynamic_axes: Optional[dict] = None,
+           opset: Optional[int] = None) -> str:
+    """Write the computation of ``model_or_fn`` on inputs like ``example_inputs`` to an ONNX file at ``path``.
+
+    Args:
+        model_or_fn: an ``nn.Module`` (put in eval mode while recording, then restored) or any function of
+            Tensors returning a Tensor or a tuple of Tensors.
+        example_inputs: a Tensor or ndarray, or a tuple of them (one per argument); floating point.
+        path: the .onnx file to write (atomically: a temporary file, then a rename; nothing on error).
+        input_names, output_names: graph names; default ``input``/``output`` (``input_0``, ... when several).
+        dynamic_axes: ``{name: {axis: "symbol"}}`` (or ``{name: [axis, ...]}``) for input axes whose size may
+            change at run time, e.g. ``{"input": {0: "batch"}}``. Output axes follow from the graph.
+        opset: the ONNX opset (default ``DEFAULT_OPSET``; 13 or more).
+
+    Returns:
+        The path written.
+
+    Raises:
+        ExportError: for an op without an ONNX mapping (the message names it and the module it ran in), for
+            a graph that changes with the input values, and for sizes that do not follow the dynamic axes.
+        ImportError: if the onnx package is missing.
+    """
+    onnx = _import_onnx()
+    opset = DEFAULT_OPSET if opset is None else int(opset)
+    if not _MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
+        raise ValueError(f"export: opset must be between {_MIN_OPSET} and {onnx.defs.onnx_opset_version()} "
+                         f"(the installed onnx's newest), got {opset}")
+    arrays = _example_arrays(example_inputs)
+    input_names = _names(input_names, len(arrays), "input")
+    symbols = _symbols(dynamic_axes, input_names, arrays)
+    params = _param_names(model_or_fn)
+    modules = _module_names(model_or_fn)
+    fn = model_or_fn
+    states = [(m, m.training) for m in model_or_fn.modules()] if hasattr(model_or_fn, "modules") else []
+    try:
+        if states:
+            model_or_fn.eval()
+        first = _record(fn, arrays)
+        rng = np.random.default_rng(0)
+        with np.errstate(all="ignore"):
+            second = _record(fn, _other_arrays(arrays, symbols, input_names, rng))
+    finally:
+        for m, mode in states:
+            m.training = mode
+    output_names = _names(output_names, len(first.outputs), "output")
+    model = _Builder(onnx, opset, first, second, input_names, output_names, symbols, params, modules).build()
+    onnx.checker.check_model(model, full_check=True)
+    path = os.fspath(path)
+    _atomic_write(path, model.SerializeToString())
+    return path
+
+
+# ----- recording -------------------------------------------------------------------------------------------
+
+
+class _Recording:
+    """One run of the model: its input tensors, outputs, and every tensor of the graph, producers first."""
+
+    def __init__(self, inputs, outputs, order):
+        self.inputs, self.outputs, self.order = inputs, outputs, order
+
+
+def _record(fn, arrays) -> _Recording:
+    inputs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    with enable_grad():
+        out = fn(*inputs)
+    outputs = list(out) if isinstance(out, (tuple, list)) else [out]
+    for i, o in enumerate(outputs):
+        if not isinstance(o, Tensor):
+            raise ExportError(f"export: the model returned a {type(o).__name__} as output {i}; "
+                              "return a Tensor or a tuple of Tensors")
+    order = list(iter_graph(outputs, everything=True))
+    order.reverse()  # NOTE: iter_graph yields consumers first; ONNX nodes are listed producers first
+    return _Recording(inputs, outputs, order)
+
+
+def _example_arrays(example_inputs) -> List[np.ndarray]:
+    items = list(example_inputs) if isinstance(example_inputs, (tuple, list)) else [example_inputs]
+    arrays = []
+    for i, x in enumerate(items):
+        a = x.data if isinstance(x, Tensor) else np.asarray(x)
+        if a.dtype.kind != "f":
+            raise ExportError(f"export: example input {i} has dtype {a.dtype}; only floating point inputs can be "
+                              "exported (pass integer data such as class indices as constants of the model)")
+        arrays.append(np.asarray(a))
+    return arrays
+
+
+def _names(names, n, base) -> List[str]:
+    if names is None:
+        return [base] if n == 1 else [f"{base}_{i}" for i in range(n)]
+    names = list(names)
+    if len(names) != n or len(set(names)) != n:
+        raise ValueError(f"export: expected {n} distinct {base} names, got {names}")
+    return names
+
+
+def _symbols(dynamic_axes, input_names, arrays) -> Dict[str, list]:
+    """symbol -> [size in the example, input name, axis, size in the second recording]."""
+    symbols: Dict[str, list] = {}
+    for name, axes in (dynamic_axes or {}).items():
+        if name not in input_names:
+            raise ValueError(f"export: dynamic_axes names {name!r}, which is not an input ({input_names}); "
+                             "output axes follow from the graph")
+        a = arrays[input_names.index(name)]
+        if not isinstance(axes, dict):
+            axes = {ax: f"{name}_dim{ax}" for ax in axes}
+        for ax, sym in axes.items():
+            if not -a.ndim <= ax < a.ndim:
+                raise ValueError(f"export: dynamic axis {ax} of input {name!r} is out of range for shape {a.shape}")
+            ax %= a.ndim
+            if sym in symbols and symbols[sym][0] != a.shape[ax]:
+                raise ValueError(f"export: dynamic axis {sym!r} has size {symbols[sym][0]} and {a.shape[ax]} in the "
+                                 "example inputs; axes sharing a name must have the same size")
+            symbols.setdefault(sym, [a.shape[ax], name, ax, None])
+    for j, entry in enumerate(symbols.values()):
+        entry[3] = entry[0] + 2 + j  # NOTE: distinct sizes, so that each size seen later tells its symbol
+    return symbols
+
+
+def _other_arrays(arrays, symbols, input_names, rng) -> List[np.ndarray]:
+    """Fresh random inputs of the example's scale, resized along the dynamic axes (the second recording)."""
+    out = []
+    for name, a in zip(input_names, arrays):
+        shape = list(a.shape)
+        for size, inp, ax, size2 in symbols.values():
+            if inp == name:
+                shape[ax] = size2
+        scale = float(np.std(a)) if a.size and np.isfinite(a).all() else 1.0
+        centre = float(np.mean(a)) if a.size and np.isfinite(a).all() else 0.0
+        out.append((centre + (scale or 1.0) * rng.standard_normal(shape)).astype(a.dtype))
+    return out
+
+
+def _param_names(model) -> Dict[Tensor, str]:
+    names: Dict[Tensor, str] = {}
+    for getter in ("named_parameters", "named_buffers"):
+        if hasattr(model, getter):
+            for name, t in getattr(model, getter)():
+                if isinstance(t, Tensor):
+                    names.setdefault(t, name)
+    return names
+
+
+def _module_names(model) -> Dict[int, str]:
+    if not hasattr(model, "named_modules"):
+        return {}
+    return {id(m): (name or type(m).__name__) for name, m in model.named_modules()}
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".onnx")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+# ----- comparing the two recordings ------------------------------------------------------------------------
+
+
+def _same(a, b) -> bool:
+    """Deep equality of node attributes (numbers, tuples, slices, dtypes, arrays)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, slice) and isinstance(b, slice):
+        return _same((a.start, a.stop, a.step), (b.start, b.stop, b.step))
+    return type(a) is type(b) and a == b
+
+
+def _attrs(node) -> dict:
+    return {k: v for k, v in node.__dict__.items() if not k.startswith("_")}
+
+
+# ----- building the ONNX graph -----------------------------------------------------------------------------
+
+
+class _Builder:
+    """Turns the first recording into ONNX nodes, with the second one for sizes and consistency."""
+
+    def __init__(self, onnx, opset, first, second, input_names, output_names, symbols, params, modules):
+        self.onnx, self.helper, self.opset = onnx, onnx.helper, opset
+        self.first, self.second = first, second
+        self.input_names, self.output_names = input_names, output_names
+        self.symbols, self.params, self.modules = symbols, params, modules
+        self.nodes, self.initializers = [], []
+        self.names: Dict[Tensor, str] = {}  # tensor of the first recording -> ONNX value name
+        self.twin: Dict[Tensor, Tensor] = {}  # tensor of the first recording -> the same one in the second
+        self.used = set(input_names) | set(output_names)
+        self.cache: dict = {}
+
+    # -- names, constants, nodes --
+
+    def fresh(self, base: str) -> str:
+        base = base.replace("/", ".")
+        name, k = base, 1
+        while name in self.used:
+            name = f"{base}_{k}"
+            k += 1
+        self.used.add(name)
+        return name
+
+    def const(self, array, base: str = "const") -> str:
+        array = np.asarray(array)
+        name = self.fresh(base)
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def ints(self, values, base: str = "shape") -> str:
+        key = ("ints", tuple(int(v) for v in values))
+        if key not in self.cache:
+            self.cache[key] = self.const(np.array(key[1], dtype=np.int64), base)
+        return self.cache[key]
+
+    def add(self, op_type: str, inputs, base: Optional[str] = None, **attrs) -> str:
+        out = self.fresh(base or op_type)
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
+        return out
+
+    def elem(self, dtype) -> int:
+        return self.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+    def value(self, t: Tensor, dtype=None) -> str:
+        """The ONNX name of t's value, converted to dtype (constants are stored converted)."""
+        name = self.names[t]
+        if dtype is None or np.dtype(dtype) == t.dtype:
+            return name
+        key = ("cast", name, np.dtype(dtype).str)
+        if key not in self.cache:
+            if name in self.const_leaves:
+                self.cache[key] = self.const(t.data.astype(dtype), name)
+            else:
+                self.cache[key] = self.add("Cast", [name], to=self.elem(dtype))
+        return self.cache[key]
+
+    def scalar(self, v, dtype) -> str:
+        key = ("scalar", float(v), np.dtype(dtype).str)
+        if key not in self.cache:
+            self.cache[key] = self.const(np.array(v, dtype=dtype), "scalar")
+        return self.cache[key]
+
+    # -- sizes that follow the dynamic axes --
+
+    def shapes(self, t: Tensor):
+        return t.shape, self.twin[t].shape
+
+    def symbol_dim(self, sym: str, k: int) -> str:
+        """A 1-D int64 tensor holding k * (the run-time size of the symbol's input axis)."""
+        key = ("dim", sym, k)
+        if key not in self.cache:
+            size, name, ax, _ = self.symbols[sym]
+            d = self.add("Shape", [name], f"{name}.shape{ax}", start=ax, end=ax + 1)
+            self.cache[key] = d if k == 1 else self.add("Mul", [d, self.ints([k], "k")], f"{k}x{sym}")
+        return self.cache[key]
+
+    def dim_of(self, v1: int, v2: int, what) -> tuple:
+        """(symbol, k) with v = k * symbol in both recordings, for a size that changed between them."""
+        for sym, (s1, _, _, s2) in self.symbols.items():
+            if s1 and v1 % s1 == 0 and v2 == v1 // s1 * s2:
+                return sym, v1 // s1
+        raise ExportError(f"{what()}: a size is {v1} for the example inputs and {v2} for inputs of other "
+                          "sizes along the dynamic axes, not a multiple of one dynamic axis; it cannot be exported "
+                          "with these dynamic_axes")
+
+    def shape_input(self, s1, s2, what, minus_one: bool = False, keep=()) -> str:
+        """A 1-D int64 shape tensor for a size that is s1 in the example and s2 with the other input sizes.
+
+        minus_one: one changing entry may be written -1 (Reshape); keep: positions written 1 (Expand keeps the
+        operand's own size there).
+        """
+        if len(s1) != len(s2):
+            raise ExportError(f"{what()}: the rank of a result changes with the input sizes")
+        changing = [i for i, (a, b) in enumerate(zip(s1, s2)) if a != b and i not in keep]
+        if not changing:
+            return self.ints([1 if i in keep else v for i, v in enumerate(s1)])
+        if minus_one and len(changing) == 1:
+            return self.ints([-1 if i in changing else v for i, v in enumerate(s1)])
+        parts = []
+        for i, (a, b) in enumerate(zip(s1, s2)):
+            if i in keep:
+                parts.append(self.ints([1]))
+            elif a == b:
+                parts.append(self.ints([a]))
+            else:
+                parts.append(self.symbol_dim(*self.dim_of(a, b, what)))
+        return self.add("Concat", parts, "shape", axis=0)
+
+    # -- reductions (axes are an attribute before opset 18, except ReduceSum since 13) --
+
+    def reduce(self, op: str, x: str, axes, keepdims: bool) -> str:
+        if axes is None:
+            return self.add(op, [x], keepdims=int(keepdims))
+        axes = [int(a) for a in axes]
+        if op == "ReduceSum" or self.opset >= 18:
+            return self.add(op, [x, self.ints(axes, "axes")], keepdims=int(keepdims))
+        return self.add(op, [x], axes=axes, keepdims=int(keepdims))
+
+    # -- the walk --
+
+    def where(self, node) -> str:
+        """Name of the module call a node was recorded in, for errors."""
+        scope = getattr(node, "scope", None)
+        if scope is None:
+            return ""
+        path = [self.modules.get(id(s.owner), type(s.owner).__name__) for s in scope.path()]
+        return f" (recorded in {' / '.join(path)})"
+
+    def build(self):
+        first, second = self.first, self.second
+        if len(first.order) != len(second.order) or len(first.outputs) != len(second.outputs):
+            raise ExportError("export: the model recorded a different graph for other input values or sizes "
+                              "(control flow that depends on the inputs, or randomness in eval mode); only graphs "
+                              "that are the same for every input can be exported")
+        inputs1 = {t: i for i, t in enumerate(first.inputs)}
+        inputs2 = {t: i for i, t in enumerate(second.inputs)}
+        pos1 = {t: i for i, t in enumerate(first.order)}
+        pos2 = {t: i for i, t in enumerate(second.order)}
+        self.const_leaves = set()
+        graph_inputs = []
+        for i, name in enumerate(self.input_names):
+            t = first.inputs[i]
+            dims = list(t.shape)
+            for sym, (_, inp, ax, _) in self.symbols.items():
+                if inp == name:
+                    dims[ax] = sym
+            graph_inputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
+            self.names[t] = name
+        for t, u in zip(first.order, second.order):
+            self.twin[t] = u
+            node, node2 = t.grad_fn, u.grad_fn
+            if node is None:
+                if node2 is not None or (t in inputs1) != (u in inputs2) or inputs1.get(t) != inputs2.get(u):
+                    raise self.changed(None)
+                if t in inputs1:
+                    continue
+                if t in self.params:
+                    if u is not t:
+                        raise self.changed(None)
+                    self.names[t] = self.const(t.data, self.params[t])
+                else:
+                    self.names[t] = self.constant(t, u)
+                    self.const_leaves.add(self.names[t])
+                continue
+            if node2 is None or type(node) is not type(node2):
+                raise self.changed(node)
+            if [pos1[x] for x in node.inputs] != [pos2[x] for x in node2.inputs]:
+                raise self.changed(node)
+            a1, a2 = _attrs(node), _attrs(node2)
+            if type(node).__name__ == "Where":
+                a1.pop("cond", None), a2.pop("cond", None)
+            if a1.keys() != a2.keys() or not all(_same(a1[k], a2[k]) for k in a1):
+                diff = [k for k in a1 if k not in a2 or not _same(a1[k], a2[k])]
+                raise ExportError(f"export: the attribute {diff} of {node.name}{self.where(node)} changes with the "
+                                  "input values or sizes (an index or a mask computed from the input with numpy is "
+                                  "a constant of the recorded graph); this graph cannot be exported as it is")
+            emit = _EMIT.get(type(node).__name__) if type(node).__module__.startswith("autograd_mini.ops") else None
+            if emit is None:
+                raise ExportError(
+                    f"export: the op {node.name}{self.where(node)} has no ONNX mapping"
+                    + (f": {_REFUSED[node.name]}" if node.name in _REFUSED else
+                       "; compose it from the library's primitives (see docs/onnx.md for the ops that export)")
+                )
+            self.node, self.out = node, t
+            self.names[t] = emit(self, node, t, [self.names[x] for x in node.inputs])
+        graph_outputs = []
+        for i, (t, name) in enumerate(zip(first.outputs, self.output_names)):
+            self.nodes.append(self.helper.make_node("Identity", [self.names[t]], [name]))
+            d1, d2 = t.shape, second.outputs[i].shape
+            dims = [a if a == b else next((s for s, e in self.symbols.items() if (e[0], e[3]) == (a, b)), None)
+                    for a, b in zip(d1, d2)]
+            graph_outputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
+        graph = self.helper.make_graph(self.nodes, "autograd_mini", graph_inputs, graph_outputs, self.initializers)
+        opsets = [self.helper.make_opsetid("", self.opset)]
+        model = self.helper.make_model(graph, opset_imports=opsets, producer_name="autograd_mini")
+        model.ir_version = self.helper.find_min_ir_version_for(opsets)
+        return model
+
+    def changed(self, node) -> ExportError:
+        what = f" at {node.name}{self.where(node)}" if node is not None else ""
+        return ExportError(f"export: the model recorded a different graph{what} for other input values or sizes "
+                           "(control flow that depends on the inputs, randomness in eval mode, or a tensor made "
+                           "from the input's values with numpy); only graphs that are the same for every input "
+                           "can be exported")
+
+    def constant(self, t: Tensor, u: Tensor) -> str:
+        """A leaf that is neither an input nor a parameter: an initializer, or ConstantOfShape if its shape
+        follows a dynamic axis (e.g. a zero initial state of batch size)."""
+        a, b = t.data, u.data
+        if a.shape == b.shape and a.dtype == b.dtype:
+            if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+                raise ExportError(
+                    f"export: a constant of shape {a.shape} used by the graph changes with the input values (a "
+                    "tensor computed from the input's data outside the recorded ops, or random values); "
+                    "compute it with Tensor ops, or outside the model")
+            return self.const(a, "const")
+        flat = a.reshape(-1)
+        if a.ndim != b.ndim or a.dtype != b.dtype or not flat.size or not (flat == flat[0]).all() \
+                or not (b.reshape(-1) == flat[0]).all():
+            raise ExportError(f"export: a constant of shape {a.shape} (for the example inputs) changes shape with the "
+                              "input sizes and is not filled with one value; it cannot be exported")
+        shape = self.shape_input(a.shape, b.shape, lambda: f"export: a constant of shape {a.shape}")
+        fill = self.onnx.numpy_helper.from_array(np.array([flat[0]], dtype=a.dtype), "value")
+        return self.add("ConstantOfShape", [shape], "filled", value=fill)
+
+
+# ----- the mappings: one function per primitive -----------------------------------------------------------
+# Each takes the builder, the node, the output tensor (of the first recording) and its inputs' ONNX names, and
+# returns the ONNX name of the output.
+
+
+def _what(b: _Builder):
+    return lambda: f"export: {b.node.name}{b.where(b.node)}"
+
+
+def _unary(op_type: str) -> Callable:
+    def emit(b, node, t, ins):
+        return b.add(op_type, [b.value(node.inputs[0], t.dtype)])
+    return emit
+
+
+def _binary(op_type: str) -> Callable:
+    def emit(b, node, t, ins):
+        return b.add(op_type, [b.value(x, t.dtype) for x in node.inputs])
+    return emit
+
+
+def _where(b, node, t, ins):
+    x, y = (b.value(v, t.dtype) for v in node.inputs)
+    cond1, cond2 = node.cond, b.twin[t].grad_fn.cond
+    for i, c in enumerate(_cond_candidates(node)):
+        c2 = _cond_candidates(b.twin[t].grad_fn)[i]
+        if _is_positive(cond1, c) and _is_positive(cond2, c2):
+            # NOTE: cond was computed from a recorded tensor as c > 0 (leaky_relu): compute it the same way
+            return b.add("Where", [b.add("Greater", [b.names[c], b.scalar(0, c.dtype)]), x, y])
+    if not _same(cond1, cond2):
+        raise ExportError(f"export: the condition of {node.name}{b.where(node)} changes with the input values or "
+                          "sizes: it was computed from the input with numpy, so the graph does not compute it")
+    return b.add("Where", [b.const(cond1, "cond"), x, y])
+
+
+def _cond_candidates(node) -> list:
+    """The tensors a data-dependent condition may have been computed from: the inputs and their inputs."""
+    out = list(node.inputs)
+    for x in node.inputs:
+        if x.grad_fn is not None:
+            out.extend(x.grad_fn.inputs)
+    return out
+
+
+def _is_positive(cond, c) -> bool:
+    d = c.data
+    try:
+        if np.broadcast_shapes(cond.shape, d.shape) != cond.shape:
+            return False
+    except ValueError:
+        return False
+    return bool(np.array_equal(cond, np.broadcast_to(d > 0, cond.shape)))
+
+
+def _tanh_grad(b, node, t, ins):
+    gy, y = (b.value(v, t.dtype) for v in node.inputs)
+    one = b.scalar(1, t.dtype)
+    return b.add("Mul", [gy, b.add("Sub", [one, b.add("Mul", [y, y])])])
+
+
+def _sigmoid_grad(b, node, t, ins):
+    gy, y = (b.value(v, t.dtype) for v in node.inputs)
+    one = b.scalar(1, t.dtype)
+    return b.add("Mul", [gy, b.add("Mul", [y, b.add("Sub", [one, y])])])
+
+
+def _clip(b, node, t, ins):
+    x = b.value(node.inputs[0], t.dtype)
+    lo, hi = node.lo, node.hi
+    if np.ndim(lo) == 0 and np.ndim(hi) == 0:
+        return b.add("Clip", [x, "" if lo is None else b.scalar(lo, t.dtype), "" if hi is None else b.scalar(hi, t.dtype)])
+    if lo is not None:
+        x = b.add("Max", [x, b.const(np.asarray(lo, t.dtype), "lo")])
+    if hi is not None:
+        x = b.add("Min", [x, b.const(np.asarray(hi, t.dtype), "hi")])
+    return x
+
+
+def _cast(b, node, t, ins):
+    return b.add("Cast", ins, to=b.elem(t.dtype))
+
+
+def _sum(b, node, t, ins):
+    if node.axis == ():
+        return b.add("Identity", ins)
+    return b.reduce("ReduceSum", b.value(node.inputs[0], t.dtype), node.axis, node.keepdims)
+
+
+def _max(b, node, t, ins):
+    if node.axis == ():
+        return b.add("Identity", ins)
+    return b.reduce("ReduceMax", ins[0], node.axis, node.keepdims)
+
+
+def _logsumexp(b, node, t, ins):
+    """log(sum(exp(x - m))) + m with m the max over the axes, as the library computes it (no overflow)."""
+    x = ins[0]
+    m = b.reduce("ReduceMax", x, node.axis, True)
+    s = b.reduce("ReduceSum", b.add("Exp", [b.add("Sub", [x, m])]), node.axis, node.keepdims)
+    if not node.keepdims:
+        m = b.reduce("ReduceMax", x, node.axis, False)
+    return b.add("Add", [b.add("Log", [s]), m], "logsumexp")
+
+
+def _reshape(b, node, t, ins):
+    s1, s2 = b.shapes(t)
+    shape = b.shape_input(s1, s2, _what(b), minus_one=True)
+    if 0 in s1:
+        return b.add("Reshape", [ins[0], shape], allowzero=1)
+    return b.add("Reshape", [ins[0], shape])
+
+
+def _transpose(b, node, t, ins):
+    perm = node.axes if node.axes is not None else tuple(reversed(range(t.ndim)))
+    return b.add("Transpose", ins, perm=[int(p) for p in perm])
+
+
+def _broadcast_to(b, node, t, ins):
+    x = node.inputs[0]
+    s1, s2 = b.shapes(t)
+    (x1, x2), lead = b.shapes(x), t.ndim - x.ndim
+    # NOTE: Expand broadcasts both ways: a 1 keeps the operand's own (run-time) size on that axis
+    keep = [i for i in range(lead, t.ndim) if s1[i] != s2[i] and x1[i - lead] == s1[i] and x2[i - lead] == s2[i]]
+    return b.add("Expand", [ins[0], b.shape_input(s1, s2, _what(b), keep=keep)])
+
+
+def _sum_to(b, node, t, ins):
+    x = node.inputs[0]
+    (x1, x2), (s1, s2) = b.shapes(x), b.shapes(t)
+    lead = len(x1) - len(s1)
+
+    def axes(xs, ss):
+        return list(range(lead)) + [lead + i for i, s in enumerate(ss) if s == 1 and xs[lead + i] != 1]
+
+    ax = axes(x1, s1)
+    if ax != axes(x2, s2):
+        raise ExportError(f"{_what(b)()}: the axes summed change with the input sizes")
+    if not ax:
+        return b.add("Identity", ins)
+    y = b.reduce("ReduceSum", ins[0], ax, True)
+    return b.add("Squeeze", [y, b.ints(list(range(lead)), "axes")]) if lead else y
+
+
+def _getitem(b, node, t, ins):
+    x = node.inputs[0]
+    index = node.index
+    items = list(index) if type(index) is tuple else [index]
+    items = [np.asarray(i) if isinstance(i, list) else i for i in items]
+    arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray)]
+    if len(arrays) > 1 or (arrays and any(i is None or _is_int(i) for i in items)):
+        raise ExportError(f"{_what(b)()}: indexing with several integer arrays (or arrays mixed with integers or "
+                          "None) has no ONNX mapping yet; index one axis with an array at a time")
+    used = sum(1 if i is not Ellipsis and i is not None else 0 for i in items)
+    if arrays and items[arrays[0]].dtype == bool:
+        used += items[arrays[0]].ndim - 1
+    if Ellipsis in [i for i in items if not isinstance(i, np.ndarray)]:
+        k = next(k for k, i in enumerate(items) if i is Ellipsis)
+        items[k:k + 1] = [slice(None)] * (x.ndim - used)
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    ax = out = 0
+    gather = None
+    for i in items:
+        if i is None:
+            unsqueeze.append(out)
+            out += 1
+        elif isinstance(i, np.ndarray):
+            gather = (ax, i)
+            ax += max(i.ndim, 1) if i.dtype == bool else 1
+            out += 1
+        elif _is_int(i):
+            i = int(i)
+            starts.append(i), ends.append(i + 1 if i != -1 else _INT64_MAX), axes.append(ax), steps.append(1)
+            squeeze.append(ax)
+            ax += 1
+        else:
+            start, stop, step = i.start, i.stop, 1 if i.step is None else i.step
+            if (start in (None, 0) and stop is None and step == 1) is False:
+                starts.append(_INT64_MAX if start is None and step < 0 else 0 if start is None else start)
+                ends.append((_INT64_MIN if step < 0 else _INT64_MAX) if stop is None else stop)
+                axes.append(ax), steps.append(step)
+            ax += 1
+            out += 1
+    y = ins[0]
+    if axes:
+        y = b.add("Slice", [y, b.ints(starts, "starts"), b.ints(ends, "ends"), b.ints(axes, "axes"),
+                            b.ints(steps, "steps")])
+    if gather is not None:
+        gax, idx = gather
+        if idx.dtype == bool:
+            if idx.ndim > 1:  # NOTE: a mask over several axes: flatten them, then pick the true positions
+                (s1, s2) = b.shapes(x)
+                if any(s1[k] != s2[k] for k in range(gax, gax + idx.ndim)):
+                    raise ExportError(f"{_what(b)()}: a boolean mask over a dynamic axis cannot be exported")
+                target = [0] * gax + [-1] + [0] * (x.ndim - gax - idx.ndim)
+                y = b.add("Reshape", [y, b.ints(target)])
+            idx = np.flatnonzero(idx)
+        y = b.add("Gather", [y, b.const(idx.astype(np.int64), "indices")], axis=gax)
+    if squeeze:
+        y = b.add("Squeeze", [y, b.ints(squeeze, "axes")])
+    if unsqueeze:
+        y = b.add("Unsqueeze", [y, b.ints(unsqueeze, "axes")])
+    return y if y is not ins[0] else b.add("Identity", [y])
+
+
+def _is_int(i) -> bool:
+    return type(i) is int or isinstance(i, np.integer) or (isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu")
+
+
+def _concatenate(b, node, t, ins):
+    return b.add("Concat", [b.value(x, t.dtype) for x in node.inputs], axis=int(node.axis))
+
+
+def _linear(b, node, t, ins):
+    x = node.inputs[0]
+    if x.ndim == 2:
+        return b.add("Gemm", ins, "linear", transB=1)
+    y = b.add("MatMul", [ins[0], b.add("Transpose", [ins[1]], perm=[1, 0])])
+    return b.add("Add", [y, ins[2]], "linear") if len(ins) > 2 else y
+
+
+def _matmul(b, node, t, ins):
+    return b.add("MatMul", ins)
+
+
+def _matmul_trans_a(b, node, t, ins):
+    return b.add("MatMul", [b.add("Transpose", [ins[0]], perm=[1, 0]), ins[1]])
+
+
+def _pad(b, node, t, ins):
+    pw = node.pad_width
+    pads = [int(p[0]) for p in pw] + [int(p[1]) for p in pw]
+    return b.add("Pad", [ins[0], b.ints(pads, "pads")], mode="constant")
+
+
+def _window_index(image_size, kernel_size, stride):
+    """flat[i, j, p, q] = (i*sh + p) * W + (j*sw + q): where each window element sits in the flattened image."""
+    (h, w), (kh, kw), (sh, sw) = image_size, kernel_size, stride
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    rows = (np.arange(oh) * sh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    cols = (np.arange(ow) * sw)[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    return (rows * w + cols).astype(np.int64)  # (OH, OW, kh, kw)
+
+
+def _unfold(b, node, t, ins):
+    """im2col as one Gather: x (N, C, H, W) -> (N, C, H*W) -> gather the window positions -> (N, OH, OW, kh, kw, C).
+
+    NOTE: pure data movement, so exact for every dtype (also inf/nan), and one node whatever the kernel size.
+    """
+    x = node.inputs[0]
+    n, c, h, w = x.shape
+    flat = b.add("Reshape", [ins[0], b.ints([0, c, h * w])])  # NOTE: 0 copies the (maybe dynamic) batch size
+    idx = b.const(_window_index((h, w), node.kernel_size, node.stride), "window_index")
+    cols = b.add("Gather", [flat, idx], axis=2)  # (N, C, OH, OW, kh, kw)
+    return b.add("Transpose", [cols], "unfold", perm=[0, 2, 3, 4, 5, 1])
+
+
+def _fold(b, node, t, ins):
+    """col2im: the windows' values added into the image: a matmul with a 0/1 matrix (window slot -> pixel)."""
+    n, oh, ow, kh, kw, c = node.inputs[0].shape
+    h, w = t.shape[2:]
+    idx = _window_index((h, w), node.kernel_size, node.stride).reshape(-1)
+    onehot = np.zeros((idx.size, h * w), dtype=t.dtype)
+    onehot[np.arange(idx.size), idx] = 1
+    cols = b.add("Transpose", [ins[0]], perm=[0, 5, 1, 2, 3, 4])  # (N, C, OH, OW, kh, kw)
+    flat = b.add("Reshape", [cols, b.ints([0, c, idx.size])])
+    y = b.add("MatMul", [flat, b.const(onehot, "fold_matrix")])
+    return b.add("Reshape", [y, b.ints([0, c, h, w])], "fold")
+
+
+_EMIT: Dict[str, Callable] = {
+    "Add": _binary("Add"), "Sub": _binary("Sub"), "Mul": _binary("Mul"), "Div": _binary("Div"),
+    "Pow": _binary("Pow"), "Maximum": _binary("Max"), "Neg": _unary("Neg"), "Exp": _unary("Exp"),
+    "Log": _unary("Log"), "Tanh": _unary("Tanh"), "Sigmoid": _unary("Sigmoid"), "Relu": _unary("Relu"),
+    "Abs": _unary("Abs"), "Copy": _unary("Identity"), "Where": _where, "TanhGrad": _tanh_grad,
+    "SigmoidGrad": _sigmoid_grad, "Clip": _clip, "Cast": _cast,
+    "Sum": _sum, "Max": _max, "LogSumExp": _logsumexp,
+    "Reshape": _reshape, "Transpose": _transpose, "BroadcastTo": _broadcast_to, "SumTo": _sum_to,
+    "GetItem": _getitem, "Concatenate": _concatenate,
+    "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
+    "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
+}
+
+_REFUSED = {
+    "SoftmaxCrossEntropy": "it is a training loss; export the model without its loss (the logits), and apply "
+                           "softmax or argmax to the outputs where the model runs",
+    "SoftmaxCrossEntropyGrad": "it is the derivative of a training loss; export the model, not its backward pass",
+    "IndexAdd": "scattering with repeated indices (the derivative of indexing) is not mapped yet",
+}
+
+EXPORTED_OPS = tuple(sorted(_EMIT))
