@@ -171,7 +171,7 @@ def _symbols(dynamic_axes, input_names, arrays) -> Dict[str, list]:
                                  "example inputs; axes sharing a name must have the same size")
             symbols.setdefault(sym, [a.shape[ax], name, ax, None])
     for j, entry in enumerate(symbols.values()):
-        entry[3] = entry[0] + 2 + j  # NOTE: distinct sizes, so that each size seen later tells its symbol
+        entry[3] = entry[0] * (2 + j)  # NOTE: distinct factors tell the symbols apart; multiples keep divisibility
     return symbols
 
 
@@ -202,7 +202,7 @@ def _param_names(model) -> Dict[Tensor, str]:
 def _module_names(model) -> Dict[int, str]:
     if not hasattr(model, "named_modules"):
         return {}
-    return {id(m): (name or type(m).__name__) for name, m in model.named_modules()}
+    return {id(m): name for name, m in model.named_modules()}
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -268,7 +268,8 @@ class _Builder:
     def const(self, array, base: str = "const") -> str:
         array = np.asarray(array)
         name = self.fresh(base)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        # NOTE: np.array, not ascontiguousarray, which makes a 0-d array 1-d
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.array(array, order="C"), name))
         return name
 
     def ints(self, values, base: str = "shape") -> str:
@@ -367,8 +368,9 @@ class _Builder:
         scope = getattr(node, "scope", None)
         if scope is None:
             return ""
-        path = [self.modules.get(id(s.owner), type(s.owner).__name__) for s in scope.path()]
-        return f" (recorded in {' / '.join(path)})"
+        name = self.modules.get(id(scope.owner))
+        kind = type(scope.owner).__name__
+        return f" (recorded in {kind}" + (f" '{name}' of the model)" if name else ")")
 
     def build(self):
         first, second = self.first, self.second
@@ -408,6 +410,13 @@ class _Builder:
                 continue
             if node2 is None or type(node) is not type(node2):
                 raise self.changed(node)
+            emit = _EMIT.get(type(node).__name__) if type(node).__module__.startswith("autograd_mini.ops") else None
+            if emit is None:
+                raise ExportError(
+                    f"export: the op {node.name}{self.where(node)} has no ONNX mapping"
+                    + (f": {_REFUSED[node.name]}" if node.name in _REFUSED else
+                       "; compose it from the library's primitives (see docs/onnx.md for the ops that export)")
+                )
             if [pos1[x] for x in node.inputs] != [pos2[x] for x in node2.inputs]:
                 raise self.changed(node)
             a1, a2 = _attrs(node), _attrs(node2)
@@ -418,13 +427,6 @@ class _Builder:
                 raise ExportError(f"export: the attribute {diff} of {node.name}{self.where(node)} changes with the "
                                   "input values or sizes (an index or a mask computed from the input with numpy is "
                                   "a constant of the recorded graph); this graph cannot be exported as it is")
-            emit = _EMIT.get(type(node).__name__) if type(node).__module__.startswith("autograd_mini.ops") else None
-            if emit is None:
-                raise ExportError(
-                    f"export: the op {node.name}{self.where(node)} has no ONNX mapping"
-                    + (f": {_REFUSED[node.name]}" if node.name in _REFUSED else
-                       "; compose it from the library's primitives (see docs/onnx.md for the ops that export)")
-                )
             self.node, self.out = node, t
             self.names[t] = emit(self, node, t, [self.names[x] for x in node.inputs])
         graph_outputs = []
@@ -658,11 +660,15 @@ def _getitem(b, node, t, ins):
         gax, idx = gather
         if idx.dtype == bool:
             if idx.ndim > 1:  # NOTE: a mask over several axes: flatten them, then pick the true positions
-                (s1, s2) = b.shapes(x)
-                if any(s1[k] != s2[k] for k in range(gax, gax + idx.ndim)):
+                m = idx.ndim
+                basic = tuple(slice(None) if k is gather[1] else k for k in items for k in ([k] * (
+                    m if k is gather[1] else 1)))
+                s1, s2 = (np.broadcast_to(np.zeros((), np.int8), s)[basic].shape for s in b.shapes(x))
+                if s1[gax:gax + m] != s2[gax:gax + m]:
                     raise ExportError(f"{_what(b)()}: a boolean mask over a dynamic axis cannot be exported")
-                target = [0] * gax + [-1] + [0] * (x.ndim - gax - idx.ndim)
-                y = b.add("Reshape", [y, b.ints(target)])
+                s1 = s1[:gax] + (idx.size,) + s1[gax + m:]
+                s2 = s2[:gax] + (idx.size,) + s2[gax + m:]
+                y = b.add("Reshape", [y, b.shape_input(s1, s2, _what(b), minus_one=True)])
             idx = np.flatnonzero(idx)
         y = b.add("Gather", [y, b.const(idx.astype(np.int64), "indices")], axis=gax)
     if squeeze:
