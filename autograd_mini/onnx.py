@@ -428,7 +428,9 @@ class _Builder:
                                   "input values or sizes (an index or a mask computed from the input with numpy is "
                                   "a constant of the recorded graph); this graph cannot be exported as it is")
             self.node, self.out = node, t
-            self.names[t] = emit(self, node, t, [self.names[x] for x in node.inputs])
+            fuse = _FUSE.get(node.name)
+            fused = fuse(self, node, t) if fuse is not None else None
+            self.names[t] = fused or emit(self, node, t, [self.names[x] for x in node.inputs])
         graph_outputs = []
         for i, (t, name) in enumerate(zip(first.outputs, self.output_names)):
             self.nodes.append(self.helper.make_node("Identity", [self.names[t]], [name]))
@@ -436,11 +438,23 @@ class _Builder:
             dims = [a if a == b else next((s for s, e in self.symbols.items() if (e[0], e[3]) == (a, b)), None)
                     for a, b in zip(d1, d2)]
             graph_outputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
+        self.prune()
         graph = self.helper.make_graph(self.nodes, "autograd_mini", graph_inputs, graph_outputs, self.initializers)
         opsets = [self.helper.make_opsetid("", self.opset)]
         model = self.helper.make_model(graph, opset_imports=opsets, producer_name="autograd_mini")
         model.ir_version = self.helper.find_min_ir_version_for(opsets)
         return model
+
+    def prune(self) -> None:
+        """Drop the nodes and initializers no output needs (what a fused pattern, e.g. a Conv, replaced)."""
+        needed = set(self.output_names)
+        kept = []
+        for n in reversed(self.nodes):
+            if any(o in needed for o in n.output):
+                kept.append(n)
+                needed.update(n.input)
+        self.nodes = kept[::-1]
+        self.initializers = [i for i in self.initializers if i.name in needed]
 
     def changed(self, node) -> ExportError:
         what = f" at {node.name}{self.where(node)}" if node is not None else ""
@@ -688,6 +702,7 @@ def _concatenate(b, node, t, ins):
 
 def _linear(b, node, t, ins):
     x = node.inputs[0]
+    ins = [b.value(v, t.dtype) for v in node.inputs]
     if x.ndim == 2:
         return b.add("Gemm", ins, "linear", transB=1)
     y = b.add("MatMul", [ins[0], b.add("Transpose", [ins[1]], perm=[1, 0])])
@@ -695,10 +710,11 @@ def _linear(b, node, t, ins):
 
 
 def _matmul(b, node, t, ins):
-    return b.add("MatMul", ins)
+    return b.add("MatMul", [b.value(v, t.dtype) for v in node.inputs])
 
 
 def _matmul_trans_a(b, node, t, ins):
+    ins = [b.value(v, t.dtype) for v in node.inputs]
     return b.add("MatMul", [b.add("Transpose", [ins[0]], perm=[1, 0]), ins[1]])
 
 
@@ -742,6 +758,82 @@ def _fold(b, node, t, ins):
     y = b.add("MatMul", [flat, b.const(onehot, "fold_matrix")])
     return b.add("Reshape", [y, b.ints([0, c, h, w])], "fold")
 
+
+# ----- fused patterns: compositions written as the one ONNX op they compute ------------------------------------
+# Each returns None when the pattern does not match (then the node is mapped on its own). The nodes of the
+# composition are still emitted, and pruned at the end if nothing else uses them.
+
+
+def _op(t) -> Optional[str]:
+    return t.grad_fn.name if t.grad_fn is not None else None
+
+
+def _fuse_transpose(b, node, t):
+    """transpose(reshape(unfold(pad(x)) @ w2 + bias), 0, 3, 1, 2) -> Conv (nn.functional.conv2d);
+    transpose(max(unfold(x), axis=(3, 4)), 0, 3, 1, 2) -> MaxPool (max_pool2d with overlapping windows)."""
+    if tuple(node.axes or ()) != (0, 3, 1, 2) or t.dtype != np.float32:
+        return None
+    x = node.inputs[0]
+    if _op(x) == "Max" and x.grad_fn.axis == (3, 4) and not x.grad_fn.keepdims and _op(x.grad_fn.inputs[0]) == "Unfold":
+        u = x.grad_fn.inputs[0].grad_fn
+        return b.add("MaxPool", [b.names[u.inputs[0]]], "max_pool", kernel_shape=list(u.kernel_size),
+                     strides=list(u.stride))
+    return _fuse_conv(b, x, t)
+
+
+def _fuse_conv(b, r, t):
+    if _op(r) != "Reshape":
+        return None
+    y, bias = r.grad_fn.inputs[0], None
+    if _op(y) == "Add":
+        m, bias = y.grad_fn.inputs
+        if _op(m) != "MatMul":
+            bias, m = m, bias
+    else:
+        m = y
+    if _op(m) != "MatMul" or _op(m.grad_fn.inputs[0]) != "Reshape":
+        return None
+    a, w2 = m.grad_fn.inputs
+    u = a.grad_fn.inputs[0]
+    if _op(u) != "Unfold" or u.ndim != 6:
+        return None
+    n, oh, ow, kh, kw, c = u.shape
+    out_c = w2.shape[-1]
+    if (a.shape != (n * oh * ow, kh * kw * c) or w2.shape != (kh * kw * c, out_c) or r.shape != (n, oh, ow, out_c)
+            or any(v.dtype != np.float32 for v in (a, w2) + ((bias,) if bias is not None else ()))
+            or (bias is not None and bias.shape != (out_c,))):
+        return None
+    x, pads = u.grad_fn.inputs[0], [0, 0, 0, 0]
+    if _op(x) == "Pad" and tuple(map(tuple, x.grad_fn.pad_width[:2])) == ((0, 0), (0, 0)):
+        (top, bottom), (left, right) = x.grad_fn.pad_width[2:]
+        x, pads = x.grad_fn.inputs[0], [int(top), int(left), int(bottom), int(right)]
+    # conv weight[o, c, p, q] = w2[(p * kw + q) * C + c, o]: the parameter itself when w2 was made from it
+    wt = w2.grad_fn.inputs[0] if _op(w2) == "Reshape" else None
+    if wt is not None and _op(wt) == "Transpose" and tuple(wt.grad_fn.axes or ()) == (2, 3, 1, 0) \
+            and wt.grad_fn.inputs[0].shape == (out_c, c, kh, kw):
+        weight = b.names[wt.grad_fn.inputs[0]]
+    else:
+        weight = b.add("Transpose", [b.add("Reshape", [b.names[w2], b.ints([kh, kw, c, out_c])])], perm=[3, 2, 0, 1])
+    ins = [b.names[x], weight] + ([b.names[bias]] if bias is not None else [])
+    return b.add("Conv", ins, "conv", kernel_shape=[kh, kw], strides=[int(v) for v in u.grad_fn.stride], pads=pads)
+
+
+def _fuse_max(b, node, t):
+    """max(reshape(x, (N, C, OH, kh, OW, kw)), axis=(3, 5)) -> MaxPool (max_pool2d, windows not overlapping)."""
+    r = node.inputs[0]
+    if node.axis != (3, 5) or node.keepdims or _op(r) != "Reshape" or t.dtype != np.float32:
+        return None
+    x = r.grad_fn.inputs[0]
+    n, c, oh, kh, ow, kw = r.shape
+    if x.shape != (n, c, oh * kh, ow * kw):
+        return None
+    crop = (slice(None), slice(None), slice(0, oh * kh), slice(0, ow * kw))
+    if _op(x) == "GetItem" and _same(x.grad_fn.index, crop):
+        x = x.grad_fn.inputs[0]  # NOTE: MaxPool leaves out the rows and columns no window covers by itself
+    return b.add("MaxPool", [b.names[x]], "max_pool", kernel_shape=[kh, kw], strides=[kh, kw])
+
+
+_FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max}
 
 _EMIT: Dict[str, Callable] = {
     "Add": _binary("Add"), "Sub": _binary("Sub"), "Mul": _binary("Mul"), "Div": _binary("Div"),

@@ -193,6 +193,52 @@ def test_basic_indexing_matches_numpy(tmp_path_factory, data):
     assert_round_trip(tmp_path_factory.mktemp("ix"), fn, [x])
 
 
+# ----- convolution and pooling: written as Conv / MaxPool ------------------------------------------------
+
+NF = nn.functional
+
+
+def op_types(path):
+    return [n.op_type for n in onnx.load(str(path)).graph.node]
+
+
+@pytest.mark.parametrize("stride,padding,bias,kernel", [(1, 0, True, (3, 3)), (2, 1, True, (3, 2)),
+                                                        (1, (2, 0), False, (1, 3)), ((2, 1), 2, True, (2, 2))])
+def test_conv2d_is_written_as_conv(tmp_path, stride, padding, bias, kernel):
+    rng = np.random.default_rng(11)
+    arrays = [rand(rng, 2, 3, 7, 6), rand(rng, 4, 3, *kernel)] + ([rand(rng, 4)] if bias else [])
+    fn = lambda x, w, *b: NF.conv2d(x, w, b[0] if b else None, stride=stride, padding=padding)  # noqa: E731
+    path = assert_round_trip(tmp_path, fn, arrays, others=[[rand(rng, 5, 3, 7, 6)] + arrays[1:]],
+                             dynamic_axes={"input_0": {0: "batch"}} if len(arrays) > 1 else None)
+    assert "Conv" in op_types(path) and "Gather" not in op_types(path)
+
+
+@pytest.mark.parametrize("shape,kernel,stride", [((2, 3, 8, 8), 2, None), ((2, 3, 7, 9), 2, None),
+                                                 ((2, 3, 7, 7), 3, 2), ((2, 3, 6, 5), (2, 3), 1)])
+def test_max_pool2d_is_written_as_max_pool(tmp_path, shape, kernel, stride):
+    rng = np.random.default_rng(12)
+    path = assert_round_trip(tmp_path, lambda x: NF.max_pool2d(x, kernel, stride), [rand(rng, *shape)],
+                             others=[(rand(rng, 4, *shape[1:]),)], dynamic_axes={"input": {0: "batch"}})
+    assert op_types(path)[0] == "MaxPool"
+
+
+def test_conv_pieces_used_elsewhere_are_kept(tmp_path):
+    def fn(x, w):
+        cols = AF.unfold(x, (2, 2), 1)
+        y = am.matmul(am.reshape(cols, (-1, 12)), w)
+        return am.transpose(am.reshape(y, (2, 3, 3, 5)), 0, 3, 1, 2), am.sum(cols, axis=(1, 2))
+    rng = np.random.default_rng(13)
+    path = assert_round_trip(tmp_path, fn, [rand(rng, 2, 3, 4, 4), rand(rng, 12, 5)])
+    assert {"Conv", "Gather"} <= set(op_types(path))
+
+
+def test_float64_conv_is_not_fused(tmp_path):
+    rng = np.random.default_rng(14)
+    x, w = rand(rng, 2, 2, 5, 5, dtype=np.float64), rand(rng, 3, 2, 3, 3, dtype=np.float64)
+    path = assert_round_trip(tmp_path, lambda x, w: NF.conv2d(x, w, padding=1), [x, w], rtol=1e-12, atol=1e-13)
+    assert "Conv" not in op_types(path)
+
+
 # ----- compositions of a transformer layer -----------------------------------------------------------------
 
 
@@ -279,6 +325,9 @@ def test_model_round_trip_at_two_batch_sizes(tmp_path, name):
     assert graph.output[0].type.tensor_type.shape.dim[0].dim_param == "batch"
     initializers = {i.name for i in graph.initializer}
     assert {name for name, _ in model.named_parameters()} <= initializers
+    if name == "cnn":
+        assert [n.op_type for n in graph.node] == ["Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Reshape",
+                                                   "Gemm", "Identity"]
 
 
 def test_static_batch_is_fixed(tmp_path):
