@@ -4,15 +4,16 @@
     >>> autograd_mini.onnx.export(model, np.zeros((1, 64), np.float32), "model.onnx",
     ...                           input_names=["x"], output_names=["logits"], dynamic_axes={"x": {0: "batch"}})
 
-How it works: the model runs twice with grad mode on (every op on the inputs and the parameters is recorded),
-once on the example inputs and once on fresh random inputs (resized along the dynamic axes). The first graph
-is read with ``engine.iter_graph`` (the walker of backward and drawing) and written node by node: parameters
-(and buffers) become initializers under their ``named_parameters`` names, other leaves become constants, and
-each primitive maps to one or a few ONNX operators (``_EMIT`` below). The second recording checks that the
-graph does not depend on the input values (a branch on a value, a mask or index computed with numpy from the
-input would be baked in as a constant: that raises an error instead of exporting a wrong model) and tells which
-sizes follow the dynamic axes: a reshape target, a broadcast shape or a constant's shape that changes with the
-batch size is computed from the input's shape at run time (or written as -1 in a reshape).
+How it works: the model runs three times with grad mode on (every op on the inputs and the parameters is
+recorded): on the example inputs, on fresh random inputs (resized along the dynamic axes) and on their negation.
+The first graph is read with ``engine.iter_graph`` (the walker of backward and drawing) and written node by
+node: parameters (and buffers) become initializers under their ``named_parameters`` names, other leaves become
+constants, and each primitive maps to one or a few ONNX operators (``_EMIT`` below; ``_FUSE`` writes conv2d
+and max_pool2d compositions as Conv and MaxPool). The other recordings check that the graph does not depend on
+the input values (a branch on a value, a mask or index computed with numpy from the input would be baked in
+as a constant: that raises an error instead of exporting a wrong model) and tell which sizes follow the
+dynamic axes: a reshape target, a broadcast shape or a constant's shape that changes with the batch size is
+computed from the input's shape at run time (or written as -1 in a reshape).
 
 Needs the ``onnx`` package (``pip install "autograd_mini[onnx]"``, which also installs onnxruntime).
 """
@@ -93,14 +94,15 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
         if states:
             model_or_fn.eval()
         first = _record(fn, arrays)
-        rng = np.random.default_rng(0)
+        others = _other_arrays(arrays, symbols, input_names, np.random.default_rng(0))
         with np.errstate(all="ignore"):
-            second = _record(fn, _other_arrays(arrays, symbols, input_names, rng))
+            # NOTE: also at the negated values: a sign test (x > 0) then differs on every nonzero element
+            checks = [_record(fn, others), _record(fn, [-a for a in others])]
     finally:
         for m, mode in states:
             m.training = mode
     output_names = _names(output_names, len(first.outputs), "output")
-    model = _Builder(onnx, opset, first, second, input_names, output_names, symbols, params, modules).build()
+    model = _Builder(onnx, opset, first, checks, input_names, output_names, symbols, params, modules).build()
     onnx.checker.check_model(model, full_check=True)
     path = os.fspath(path)
     _atomic_write(path, model.SerializeToString())
@@ -176,16 +178,15 @@ def _symbols(dynamic_axes, input_names, arrays) -> Dict[str, list]:
 
 
 def _other_arrays(arrays, symbols, input_names, rng) -> List[np.ndarray]:
-    """Fresh random inputs of the example's scale, resized along the dynamic axes (the second recording)."""
+    """Fresh random inputs of the example's scale, centred at 0, resized along the dynamic axes."""
     out = []
     for name, a in zip(input_names, arrays):
         shape = list(a.shape)
         for size, inp, ax, size2 in symbols.values():
             if inp == name:
                 shape[ax] = size2
-        scale = float(np.std(a)) if a.size and np.isfinite(a).all() else 1.0
-        centre = float(np.mean(a)) if a.size and np.isfinite(a).all() else 0.0
-        out.append((centre + (scale or 1.0) * rng.standard_normal(shape)).astype(a.dtype))
+        scale = float(np.abs(a).max()) if a.size and np.isfinite(a).all() else 1.0
+        out.append(((scale or 1.0) * rng.standard_normal(shape)).astype(a.dtype))
     return out
 
 
@@ -241,16 +242,18 @@ def _attrs(node) -> dict:
 
 
 class _Builder:
-    """Turns the first recording into ONNX nodes, with the second one for sizes and consistency."""
+    """Turns the first recording into ONNX nodes; the others (at other values and sizes) must record the same
+    graph, and the first of them tells which sizes follow the dynamic axes."""
 
-    def __init__(self, onnx, opset, first, second, input_names, output_names, symbols, params, modules):
+    def __init__(self, onnx, opset, first, others, input_names, output_names, symbols, params, modules):
         self.onnx, self.helper, self.opset = onnx, onnx.helper, opset
-        self.first, self.second = first, second
+        self.first, self.others = first, others
         self.input_names, self.output_names = input_names, output_names
         self.symbols, self.params, self.modules = symbols, params, modules
         self.nodes, self.initializers = [], []
         self.names: Dict[Tensor, str] = {}  # tensor of the first recording -> ONNX value name
-        self.twin: Dict[Tensor, Tensor] = {}  # tensor of the first recording -> the same one in the second
+        self.twin: Dict[Tensor, Tensor] = {}  # tensor of the first recording -> the same one in others[0]
+        self.twins: Dict[Tensor, list] = {}  # ... -> the same one in each of the others
         self.used = set(input_names) | set(output_names)
         self.cache: dict = {}
 
@@ -373,15 +376,14 @@ class _Builder:
         return f" (recorded in {kind}" + (f" '{name}' of the model)" if name else ")")
 
     def build(self):
-        first, second = self.first, self.second
-        if len(first.order) != len(second.order) or len(first.outputs) != len(second.outputs):
-            raise ExportError("export: the model recorded a different graph for other input values or sizes "
-                              "(control flow that depends on the inputs, or randomness in eval mode); only graphs "
-                              "that are the same for every input can be exported")
+        first, others = self.first, self.others
+        for o in others:
+            if len(first.order) != len(o.order) or len(first.outputs) != len(o.outputs):
+                raise self.changed(None)
         inputs1 = {t: i for i, t in enumerate(first.inputs)}
-        inputs2 = {t: i for i, t in enumerate(second.inputs)}
         pos1 = {t: i for i, t in enumerate(first.order)}
-        pos2 = {t: i for i, t in enumerate(second.order)}
+        inputs_o = [{t: i for i, t in enumerate(o.inputs)} for o in others]
+        pos_o = [{t: i for i, t in enumerate(o.order)} for o in others]
         self.const_leaves = set()
         graph_inputs = []
         for i, name in enumerate(self.input_names):
@@ -392,24 +394,24 @@ class _Builder:
                     dims[ax] = sym
             graph_inputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
             self.names[t] = name
-        for t, u in zip(first.order, second.order):
-            self.twin[t] = u
-            node, node2 = t.grad_fn, u.grad_fn
+        for t, *us in zip(first.order, *(o.order for o in others)):
+            self.twin[t], self.twins[t] = us[0], us
+            node = t.grad_fn
             if node is None:
-                if node2 is not None or (t in inputs1) != (u in inputs2) or inputs1.get(t) != inputs2.get(u):
-                    raise self.changed(None)
+                for u, ins in zip(us, inputs_o):
+                    if u.grad_fn is not None or inputs1.get(t) != ins.get(u) or (t in self.params and u is not t):
+                        raise self.changed(None)
                 if t in inputs1:
                     continue
                 if t in self.params:
-                    if u is not t:
-                        raise self.changed(None)
                     self.names[t] = self.const(t.data, self.params[t])
                 else:
-                    self.names[t] = self.constant(t, u)
+                    self.names[t] = self.constant(t, us)
                     self.const_leaves.add(self.names[t])
                 continue
-            if node2 is None or type(node) is not type(node2):
-                raise self.changed(node)
+            for u in us:
+                if u.grad_fn is None or type(node) is not type(u.grad_fn):
+                    raise self.changed(node)
             emit = _EMIT.get(type(node).__name__) if type(node).__module__.startswith("autograd_mini.ops") else None
             if emit is None:
                 raise ExportError(
@@ -417,16 +419,19 @@ class _Builder:
                     + (f": {_REFUSED[node.name]}" if node.name in _REFUSED else
                        "; compose it from the library's primitives (see docs/onnx.md for the ops that export)")
                 )
-            if [pos1[x] for x in node.inputs] != [pos2[x] for x in node2.inputs]:
-                raise self.changed(node)
-            a1, a2 = _attrs(node), _attrs(node2)
-            if type(node).__name__ == "Where":
-                a1.pop("cond", None), a2.pop("cond", None)
-            if a1.keys() != a2.keys() or not all(_same(a1[k], a2[k]) for k in a1):
-                diff = [k for k in a1 if k not in a2 or not _same(a1[k], a2[k])]
-                raise ExportError(f"export: the attribute {diff} of {node.name}{self.where(node)} changes with the "
-                                  "input values or sizes (an index or a mask computed from the input with numpy is "
-                                  "a constant of the recorded graph); this graph cannot be exported as it is")
+            a1 = _attrs(node)
+            a1.pop("cond", None) if node.name == "Where" else None
+            for u, pos in zip(us, pos_o):
+                if [pos1[x] for x in node.inputs] != [pos[x] for x in u.grad_fn.inputs]:
+                    raise self.changed(node)
+                a2 = _attrs(u.grad_fn)
+                a2.pop("cond", None) if node.name == "Where" else None
+                if a1.keys() != a2.keys() or not all(_same(a1[k], a2[k]) for k in a1):
+                    diff = [k for k in a1 if k not in a2 or not _same(a1[k], a2[k])]
+                    raise ExportError(
+                        f"export: the attribute {diff} of {node.name}{self.where(node)} changes with the input "
+                        "values or sizes (an index or a mask computed from the input with numpy is a constant of "
+                        "the recorded graph); this graph cannot be exported as it is")
             self.node, self.out = node, t
             fuse = _FUSE.get(node.name)
             fused = fuse(self, node, t) if fuse is not None else None
@@ -434,7 +439,7 @@ class _Builder:
         graph_outputs = []
         for i, (t, name) in enumerate(zip(first.outputs, self.output_names)):
             self.nodes.append(self.helper.make_node("Identity", [self.names[t]], [name]))
-            d1, d2 = t.shape, second.outputs[i].shape
+            d1, d2 = t.shape, others[0].outputs[i].shape
             dims = [a if a == b else next((s for s, e in self.symbols.items() if (e[0], e[3]) == (a, b)), None)
                     for a, b in zip(d1, d2)]
             graph_outputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
@@ -454,7 +459,9 @@ class _Builder:
                 kept.append(n)
                 needed.update(n.input)
         self.nodes = kept[::-1]
-        self.initializers = [i for i in self.initializers if i.name in needed]
+        rank = {name: k for k, name in enumerate(self.params.values())}  # NOTE: parameters first, in module order
+        self.initializers = sorted((i for i in self.initializers if i.name in needed),
+                                   key=lambda i: rank.get(i.name, len(rank)))
 
     def changed(self, node) -> ExportError:
         what = f" at {node.name}{self.where(node)}" if node is not None else ""
@@ -463,23 +470,23 @@ class _Builder:
                            "from the input's values with numpy); only graphs that are the same for every input "
                            "can be exported")
 
-    def constant(self, t: Tensor, u: Tensor) -> str:
+    def constant(self, t: Tensor, us: list) -> str:
         """A leaf that is neither an input nor a parameter: an initializer, or ConstantOfShape if its shape
         follows a dynamic axis (e.g. a zero initial state of batch size)."""
-        a, b = t.data, u.data
-        if a.shape == b.shape and a.dtype == b.dtype:
-            if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+        a = t.data
+        if all(u.shape == a.shape and u.dtype == a.dtype for u in us):
+            if not all(np.array_equal(a, u.data, equal_nan=a.dtype.kind in "fc") for u in us):
                 raise ExportError(
                     f"export: a constant of shape {a.shape} used by the graph changes with the input values (a "
                     "tensor computed from the input's data outside the recorded ops, or random values); "
                     "compute it with Tensor ops, or outside the model")
             return self.const(a, "const")
         flat = a.reshape(-1)
-        if a.ndim != b.ndim or a.dtype != b.dtype or not flat.size or not (flat == flat[0]).all() \
-                or not (b.reshape(-1) == flat[0]).all():
+        if not flat.size or any(u.ndim != a.ndim or u.dtype != a.dtype or not (u.data == flat[0]).all() for u in us) \
+                or not (flat == flat[0]).all():
             raise ExportError(f"export: a constant of shape {a.shape} (for the example inputs) changes shape with the "
                               "input sizes and is not filled with one value; it cannot be exported")
-        shape = self.shape_input(a.shape, b.shape, lambda: f"export: a constant of shape {a.shape}")
+        shape = self.shape_input(a.shape, us[0].shape, lambda: f"export: a constant of shape {a.shape}")
         fill = self.onnx.numpy_helper.from_array(np.array([flat[0]], dtype=a.dtype), "value")
         return self.add("ConstantOfShape", [shape], "filled", value=fill)
 
@@ -507,16 +514,16 @@ def _binary(op_type: str) -> Callable:
 
 def _where(b, node, t, ins):
     x, y = (b.value(v, t.dtype) for v in node.inputs)
-    cond1, cond2 = node.cond, b.twin[t].grad_fn.cond
-    for i, c in enumerate(_cond_candidates(node)):
-        c2 = _cond_candidates(b.twin[t].grad_fn)[i]
-        if _is_positive(cond1, c) and _is_positive(cond2, c2):
+    nodes = [node] + [u.grad_fn for u in b.twins[t]]
+    candidates = [_cond_candidates(n) for n in nodes]
+    for i, c in enumerate(candidates[0]):
+        if all(_is_positive(n.cond, cs[i]) for n, cs in zip(nodes, candidates)):
             # NOTE: cond was computed from a recorded tensor as c > 0 (leaky_relu): compute it the same way
             return b.add("Where", [b.add("Greater", [b.names[c], b.scalar(0, c.dtype)]), x, y])
-    if not _same(cond1, cond2):
+    if not all(_same(node.cond, n.cond) for n in nodes):
         raise ExportError(f"export: the condition of {node.name}{b.where(node)} changes with the input values or "
                           "sizes: it was computed from the input with numpy, so the graph does not compute it")
-    return b.add("Where", [b.const(cond1, "cond"), x, y])
+    return b.add("Where", [b.const(node.cond, "cond"), x, y])
 
 
 def _cond_candidates(node) -> list:

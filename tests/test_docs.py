@@ -39,3 +39,8 @@ def test_block_runs_and_prints_what_it_says(page, index, capsys):
 
 def test_there_are_blocks():
     assert len(PAGES["debugging.md"]) >= 6
+
+
+def test_requires_comment_is_read():
+    assert REQUIRES["onnx.md"] == ["onnx", "onnxruntime"]
+    assert "debugging.md" not in REQUIRES
