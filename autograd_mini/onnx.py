@@ -95,9 +95,18 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
             model_or_fn.eval()
         first = _record(fn, arrays)
         others = _other_arrays(arrays, symbols, input_names, np.random.default_rng(0))
-        with np.errstate(all="ignore"):
-            # NOTE: also at the negated values: a sign test (x > 0) then differs on every nonzero element
-            checks = [_record(fn, others), _record(fn, [-a for a in others])]
+        try:
+            with np.errstate(all="ignore"):
+                # NOTE: also at the negated values: a sign test (x > 0) then differs on every nonzero element
+                checks = [_record(fn, others), _record(fn, [-a for a in others])]
+        except ExportError:
+            raise
+        except Exception as e:
+            sizes = ", ".join(f"{sym} = {entry[3]}" for sym, entry in symbols.items())
+            raise ExportError(
+                f"export: the model raised {type(e).__name__}: {e} when run on random inputs of the example's "
+                f"shape{' with ' + sizes if sizes else ''} (export runs it on other values"
+                f"{' and sizes' if sizes else ''} to check that the graph does not depend on them)") from e
     finally:
         for m, mode in states:
             m.training = mode
@@ -840,7 +849,34 @@ def _fuse_max(b, node, t):
     return b.add("MaxPool", [b.names[x]], "max_pool", kernel_shape=[kh, kw], strides=[kh, kw])
 
 
-_FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max}
+def _log_softmax_axis(t) -> Optional[int]:
+    """The axis if t = x - logsumexp(x, axis, keepdims=True) over one axis (log_softmax), else None."""
+    if _op(t) != "Sub":
+        return None
+    x, l = t.grad_fn.inputs
+    if _op(l) != "LogSumExp" or l.grad_fn.inputs[0] is not x or not l.grad_fn.keepdims:
+        return None
+    axis = l.grad_fn.axis
+    return axis[0] if axis is not None and len(axis) == 1 else 0 if x.ndim == 1 else None
+
+
+def _fuse_sub(b, node, t):
+    """x - logsumexp(x, axis, keepdims=True) -> LogSoftmax (log_softmax)."""
+    axis = _log_softmax_axis(t)
+    if axis is None or t.dtype not in (np.float32, np.float64):
+        return None
+    return b.add("LogSoftmax", [b.names[node.inputs[0]]], "log_softmax", axis=int(axis))
+
+
+def _fuse_exp(b, node, t):
+    """exp(log_softmax(x)) -> Softmax (softmax)."""
+    axis = _log_softmax_axis(node.inputs[0])
+    if axis is None or t.dtype not in (np.float32, np.float64):
+        return None
+    return b.add("Softmax", [b.names[node.inputs[0].grad_fn.inputs[0]]], "softmax", axis=int(axis))
+
+
+_FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp}
 
 _EMIT: Dict[str, Callable] = {
     "Add": _binary("Add"), "Sub": _binary("Sub"), "Mul": _binary("Mul"), "Div": _binary("Div"),

@@ -222,6 +222,17 @@ def test_max_pool2d_is_written_as_max_pool(tmp_path, shape, kernel, stride):
     assert op_types(path)[0] == "MaxPool"
 
 
+@pytest.mark.parametrize("fn,expected", [
+    (lambda x: am.log_softmax(x * 30.0, axis=1), "LogSoftmax"),
+    (lambda x: am.softmax(x * 30.0, axis=0), "Softmax"),
+    (lambda x: nn.Softmax(axis=-1)(x) * nn.LogSoftmax(axis=-1)(x), "Softmax"),
+], ids=["log_softmax", "softmax", "layers"])
+def test_softmax_compositions_are_written_as_softmax_ops(tmp_path, fn, expected):
+    x = rand(np.random.default_rng(15), 3, 4, 5)
+    path = assert_round_trip(tmp_path, fn, [x])
+    assert expected in op_types(path) and "ReduceMax" not in op_types(path)
+
+
 def test_conv_pieces_used_elsewhere_are_kept(tmp_path):
     def fn(x, w):
         cols = AF.unfold(x, (2, 2), 1)
@@ -460,6 +471,15 @@ def test_control_flow_on_values_is_refused(tmp_path):
 def test_size_not_following_the_dynamic_axis_is_refused(tmp_path):
     fn = lambda a: a + am.ones(a.shape[0] + 1, 1)[1:] * Tensor(np.arange(a.shape[0] + 1.0, dtype=np.float32)[:, None])[1:]  # noqa: E731,E501
     with pytest.raises(ExportError):
+        amx.export(fn, np.ones((3, 4), np.float32), tmp_path / "m.onnx", dynamic_axes={"input": {0: "batch"}})
+
+
+def test_model_failing_at_other_sizes_says_why(tmp_path):
+    def fn(a):
+        if a.shape[0] != 3:
+            raise ValueError("batch must be 3")
+        return a * 2.0
+    with pytest.raises(ExportError, match=r"raised ValueError: batch must be 3 .*batch = 6"):
         amx.export(fn, np.ones((3, 4), np.float32), tmp_path / "m.onnx", dynamic_axes={"input": {0: "batch"}})
 
 
