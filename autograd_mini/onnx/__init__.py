@@ -139,7 +139,7 @@ def _record(fn, arrays) -> _Recording:
 
 
 def _example_arrays(example_inputs) -> List[np.ndarray]:
-    items = list(example_inputs) if isinstance(example_inputs, (tuple, list)) else [example_inputs]
+    items = list(example_inputs) if isinstance(example_inputs, tuple) else [example_inputs]  # NOTE: a list is data
     arrays = []
     for i, x in enumerate(items):
         a = x.data if isinstance(x, Tensor) else np.asarray(x)
@@ -400,7 +400,6 @@ class _Builder:
                     self.names[t] = self.const(t.data, self.params[t])
                 else:
                     self.names[t] = self.constant(t, us)
-                    self.const_leaves.add(self.names[t])
                 continue
             for u in us:
                 if u.grad_fn is None or type(node) is not type(u.grad_fn):
@@ -473,7 +472,9 @@ class _Builder:
                     f"export: a constant of shape {a.shape} used by the graph changes with the input values (a "
                     "tensor computed from the input's data outside the recorded ops, or random values); "
                     "compute it with Tensor ops, or outside the model")
-            return self.const(a, "const")
+            name = self.const(a, "const")
+            self.const_leaves.add(name)  # NOTE: value() stores it converted when another dtype is needed
+            return name
         flat = a.reshape(-1)
         if not flat.size or any(u.ndim != a.ndim or u.dtype != a.dtype or not (u.data == flat[0]).all() for u in us) \
                 or not (flat == flat[0]).all():

@@ -390,6 +390,21 @@ def test_zero_initial_state_of_batch_size_follows_the_batch(tmp_path):
     assert_round_trip(tmp_path, fn, [rand(rng, 4, 2)], others=[(rand(rng, 7, 2),)], dynamic_axes={"input": [0]})
 
 
+def test_broadcasts_follow_the_batch(tmp_path):
+    w = Tensor(np.arange(1.0, 4.0, dtype=np.float32), requires_grad=True)
+    zero = lambda x: am.zeros(x.shape[0], 3, dtype=np.float64)  # noqa: E731  (filled, of another dtype)
+
+    def fn(x):
+        n = x.shape[0]
+        col = am.broadcast_to(am.sum(x, axis=1, keepdims=True), (n, 3))  # (N, 1) -> (N, 3): keeps N
+        row = am.broadcast_to(w, (n, 3))  # (3,) -> (N, 3): N from the input's shape
+        return am.sum_to(col * row, (1, 3)) + am.astype(zero(x), np.float32)[:1]
+    rng = np.random.default_rng(16)
+    path = assert_round_trip(tmp_path, fn, [rand(rng, 4, 2)], others=[(rand(rng, 9, 2),)],
+                             dynamic_axes={"input": {0: "batch"}})
+    assert "Expand" in op_types(path)
+
+
 def test_two_dynamic_axes(tmp_path):
     fn = lambda x: am.reshape(am.transpose(x, 1, 0, 2), (x.shape[1], -1)) * 2.0  # noqa: E731
     rng = np.random.default_rng(8)
