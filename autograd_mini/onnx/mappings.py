@@ -160,10 +160,15 @@ def _getitem(b, node, t, ins):
     index = node.index
     items = list(index) if type(index) is tuple else [index]
     items = [np.asarray(i) if isinstance(i, list) else i for i in items]
-    arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray)]
-    if len(arrays) > 1 or (arrays and any(i is None or _is_int(i) for i in items)):
-        raise ExportError(f"{_what(b)()}: indexing with several integer arrays (or arrays mixed with integers or "
-                          "None) has no ONNX mapping yet; index one axis with an array at a time")
+    arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray) and not _is_int(i)]
+    if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)):
+        if any(i is None for i in items):
+            raise ExportError(f"{_what(b)()}: indexing with several integer arrays and None has no ONNX mapping "
+                              "yet; add the axis with a reshape before or after indexing")
+        return _getitem_arrays(b, x, items, ins[0])
+    if arrays and any(i is None for i in items):
+        raise ExportError(f"{_what(b)()}: indexing with an array and None has no ONNX mapping yet; add the axis "
+                          "with a reshape before or after indexing")
     used = sum(1 if i is not Ellipsis and i is not None else 0 for i in items)
     if arrays and items[arrays[0]].dtype == bool:
         used += items[arrays[0]].ndim - 1
@@ -177,15 +182,15 @@ def _getitem(b, node, t, ins):
         if i is None:
             unsqueeze.append(out)
             out += 1
-        elif isinstance(i, np.ndarray):
-            gather = (ax, i)
-            ax += max(i.ndim, 1) if i.dtype == bool else 1
-            out += 1
         elif _is_int(i):
             i = int(i)
             starts.append(i), ends.append(i + 1 if i != -1 else _INT64_MAX), axes.append(ax), steps.append(1)
             squeeze.append(ax)
             ax += 1
+        elif isinstance(i, np.ndarray):
+            gather = (ax, i)
+            ax += max(i.ndim, 1) if i.dtype == bool else 1
+            out += 1
         else:
             start, stop, step = i.start, i.stop, 1 if i.step is None else i.step
             if (start in (None, 0) and stop is None and step == 1) is False:
@@ -218,6 +223,50 @@ def _getitem(b, node, t, ins):
     if unsqueeze:
         y = b.add("Unsqueeze", [y, b.ints(unsqueeze, "axes")])
     return y if y is not ins[0] else b.add("Identity", [y])
+
+
+def _getitem_arrays(b, x, items, name):
+    """x[index] with several integer arrays (numpy's advanced indexing) as Slice, Transpose, GatherND."""
+    used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1 for i in items if i is not Ellipsis)
+    if any(i is Ellipsis for i in items if not isinstance(i, np.ndarray)):
+        k = next(k for k, i in enumerate(items) if i is Ellipsis and not isinstance(i, np.ndarray))
+        items[k:k + 1] = [slice(None)] * (x.ndim - used)
+    flat = []
+    for i in items:  # NOTE: as numpy: a mask is its nonzero() arrays, an int a 0-d array
+        if isinstance(i, np.ndarray) and i.dtype == bool:
+            flat.extend(np.nonzero(i))
+        elif isinstance(i, slice):
+            flat.append(i)
+        else:
+            flat.append(np.asarray(i, dtype=np.int64))
+    flat += [slice(None)] * (x.ndim - len(flat))
+    sliced = tuple(i if isinstance(i, slice) else slice(None) for i in flat)
+    if any(not _same(i, slice(None)) for i in sliced):
+        name = _getitem(b, _Stand(x, sliced), None, [name])  # the slices first: no axis goes away
+    s1, s2 = (np.broadcast_to(np.zeros((), np.int8), s)[sliced].shape for s in b.shapes(x))
+    picked = [k for k, i in enumerate(flat) if not isinstance(i, slice)]
+    rest = [k for k in range(x.ndim) if k not in picked]
+    idx = np.broadcast_arrays(*[flat[k] for k in picked])
+    for k, a in zip(picked, idx):
+        if s1[k] != s2[k]:
+            raise ExportError(f"{_what(b)()}: an integer array indexes the dynamic axis {k}; it cannot be exported")
+    idx = np.stack([a % s1[k] for k, a in zip(picked, idx)], axis=-1).astype(np.int64)  # NOTE: negatives wrapped
+    if picked + rest != list(range(x.ndim)):
+        name = b.add("Transpose", [name], perm=picked + rest)
+    y = b.add("GatherND", [name, b.const(idx, "indices")])
+    first, n = picked[0], idx.ndim - 1
+    if picked == list(range(first, first + len(picked))) and first > 0:
+        # NOTE: adjacent arrays: numpy puts the indexed dims where the arrays stood, not first
+        y = b.add("Transpose", [y], perm=[n + k for k in range(first)] + list(range(n)) +
+                  [n + k for k in range(first, len(rest))])
+    return y
+
+
+class _Stand:
+    """A stand-in node for _getitem: the slices of an index, applied to x."""
+
+    def __init__(self, x, index):
+        self.inputs, self.index = (x,), index
 
 
 def _is_int(i) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import basic_indices, mutually_broadcastable_shapes
+from hypothesis.extra.numpy import array_shapes, basic_indices, integer_array_indices, mutually_broadcastable_shapes
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -136,6 +136,13 @@ CASES = [
     ("getitem-int-list", "GetItem", lambda a: a[[2, 0, 2]], [(3, 4)]),
     ("getitem-bool-1d", "GetItem", lambda a: a[:, np.array([True, False, True, True])], [(3, 4)]),
     ("getitem-bool-nd", "GetItem", lambda a: a[MASK], [(3, 4, 2)]),
+    ("getitem-two-arrays", "GetItem", lambda a: a[np.array([0, 2, -1]), np.array([[1], [3]])], [(3, 4, 2)]),
+    ("getitem-pick-rows", "GetItem", lambda a: a[np.arange(3), np.array([1, 0, 3])], [(3, 4)]),
+    ("getitem-arrays-adjacent", "GetItem", lambda a: a[1:, np.array([0, 1]), np.array([2, -1])], [(3, 4, 5)]),
+    ("getitem-arrays-apart", "GetItem", lambda a: a[np.array([0, 1]), ::2, np.array([2, 3])], [(3, 4, 5)]),
+    ("getitem-int-and-array", "GetItem", lambda a: a[..., 1, np.array([[0, 2]])], [(2, 3, 4)]),
+    ("getitem-mask-and-array", "GetItem", lambda a: a[MASK[:2, :3], np.array([1])], [(2, 3, 4)]),
+    ("getitem-0d-array", "GetItem", lambda a: a[None, np.array(1)], [(3, 4)]),
     ("concatenate", "Concatenate", lambda a, b: am.concatenate([a, b, a], axis=1), [(2, 3), (2, 1)]),
     ("stack", "Concatenate", lambda a, b: am.stack([a, b], axis=0), [(2, 3), (2, 3)]),
     ("linear", "Linear", lambda x, w, b: am.linear(x, w, b), [(4, 3), (5, 3), (5,)]),
@@ -191,6 +198,15 @@ def test_basic_indexing_matches_numpy(tmp_path_factory, data):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     fn = lambda a: a[index] * 1.0  # noqa: E731  (the product makes the result an op output also when index is ())
     assert_round_trip(tmp_path_factory.mktemp("ix"), fn, [x])
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_integer_array_indexing_matches_numpy(tmp_path_factory, data):
+    shape = data.draw(st.sampled_from([(4,), (3, 4), (2, 3, 4)]))
+    index = data.draw(integer_array_indices(shape, result_shape=array_shapes(min_dims=0, max_dims=2, max_side=3)))
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert_round_trip(tmp_path_factory.mktemp("ax"), lambda a: a[index] * 1.0, [x])
 
 
 # ----- convolution and pooling: written as Conv / MaxPool ------------------------------------------------
