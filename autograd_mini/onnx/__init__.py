@@ -213,6 +213,8 @@ def _module_names(model) -> Dict[int, str]:
 
 def _atomic_write(path: str, data: bytes) -> None:
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"export: the folder {directory!r} of {path!r} does not exist; create it first")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".onnx")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -339,12 +339,13 @@ MODELS = {
 }
 
 
+@pytest.mark.parametrize("example_batch", [5, 1])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_model_round_trip_at_two_batch_sizes(tmp_path, name):
+def test_model_round_trip_at_two_batch_sizes(tmp_path, name, example_batch):
     make, shape = MODELS[name]
     model = make()
     rng = np.random.default_rng(3)
-    x = rand(rng, 5, *shape)
+    x = rand(rng, example_batch, *shape)
     path = assert_round_trip(tmp_path, model, [x], others=[(rand(rng, 2, *shape),), (rand(rng, 9, *shape),)],
                              input_names=["images"], output_names=["logits"], dynamic_axes={"images": {0: "batch"}})
     graph = onnx.load(str(path)).graph
@@ -446,6 +447,11 @@ def test_file_written_atomically(tmp_path):
     amx.export(lambda a: a * 2.0, np.zeros((2, 3), np.float32), path)
     assert os.listdir(tmp_path) == ["m.onnx"]
     onnx.checker.check_model(onnx.load(str(path)))
+
+
+def test_missing_folder_is_said(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        amx.export(lambda a: a * 2.0, np.zeros(2, np.float32), tmp_path / "no" / "m.onnx")
 
 
 # ----- errors ----------------------------------------------------------------------------------------------
