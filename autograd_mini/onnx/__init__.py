@@ -107,6 +107,10 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
         for m, mode in states:
             m.training = mode
     output_names = _names(output_names, len(first.outputs), "output")
+    clash = sorted((set(input_names) & set(output_names)) | ((set(input_names) | set(output_names)) & set(params.values())))
+    if clash:
+        raise ValueError(f"export: the names {clash} are used twice (as input, output or parameter names); "
+                         "give the inputs and outputs names of their own")
     model = _Builder(onnx, opset, first, checks, input_names, output_names, symbols, params, modules).build()
     onnx.checker.check_model(model, full_check=True)
     path = os.fspath(path)
@@ -249,8 +253,9 @@ class _Builder:
         self.names: Dict[Tensor, str] = {}  # tensor of the first recording -> ONNX value name
         self.twin: Dict[Tensor, Tensor] = {}  # tensor of the first recording -> the same one in others[0]
         self.twins: Dict[Tensor, list] = {}  # ... -> the same one in each of the others
-        self.used = set(input_names) | set(output_names)
+        self.used = set(input_names) | set(output_names) | set(params.values())  # NOTE: parameters keep their names
         self.cache: dict = {}
+        self.prefix = ""  # the module the node being written was recorded in (names its ONNX values)
 
     # -- names, constants, nodes --
 
@@ -277,8 +282,9 @@ class _Builder:
         return self.cache[key]
 
     def add(self, op_type: str, inputs, base: Optional[str] = None, **attrs) -> str:
-        out = self.fresh(base or op_type)
-        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
+        base = base or op_type
+        out = self.fresh(f"{self.prefix}.{base}" if self.prefix else base)  # e.g. "0.linear": module 0's Gemm
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], name=out, **attrs))
         return out
 
     def elem(self, dtype) -> int:
@@ -399,7 +405,8 @@ class _Builder:
                 if t in inputs1:
                     continue
                 if t in self.params:
-                    self.names[t] = self.const(t.data, self.params[t])
+                    name = self.names[t] = self.params[t]
+                    self.initializers.append(self.onnx.numpy_helper.from_array(np.array(t.data, order="C"), name))
                 else:
                     self.names[t] = self.constant(t, us)
                 continue
@@ -427,9 +434,11 @@ class _Builder:
                         "values or sizes (an index or a mask computed from the input with numpy is a constant of "
                         "the recorded graph); this graph cannot be exported as it is")
             self.node, self.out = node, t
+            self.prefix = self.modules.get(id(node.scope.owner), "") if node.scope is not None else ""
             fuse = _FUSE.get(node.name)
             fused = fuse(self, node, t) if fuse is not None else None
             self.names[t] = fused or emit(self, node, t, [self.names[x] for x in node.inputs])
+        self.prefix = ""
         graph_outputs = []
         for i, (t, name) in enumerate(zip(first.outputs, self.output_names)):
             self.nodes.append(self.helper.make_node("Identity", [self.names[t]], [name]))

@@ -530,6 +530,10 @@ def test_bad_arguments(tmp_path):
         amx.export(lambda a: a * 2.0, x, tmp_path / "m.onnx", opset=9)
     with pytest.raises(ValueError, match="2 distinct output names"):
         amx.export(lambda a: (a * 2.0, a * 3.0), x, tmp_path / "m.onnx", output_names=["y"])
+    with pytest.raises(ValueError, match="used twice"):
+        amx.export(lambda a: a * 2.0, x, tmp_path / "m.onnx", input_names=["a"], output_names=["a"])
+    with pytest.raises(ValueError, match=r"\['0.weight'\] are used twice"):
+        amx.export(nn.Sequential(nn.Linear(3, 2)), x, tmp_path / "m.onnx", input_names=["0.weight"])
     with pytest.raises(ExportError, match="dtype int64"):
         amx.export(lambda a: a * 2.0, np.zeros(3, np.int64), tmp_path / "m.onnx")
     with pytest.raises(ExportError, match="returned a float"):
