@@ -64,7 +64,7 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
         input_names, output_names: graph names; default ``input``/``output`` (``input_0``, ... when several).
         dynamic_axes: ``{name: {axis: "symbol"}}`` (or ``{name: [axis, ...]}``) for input axes whose size may
             change at run time, e.g. ``{"input": {0: "batch"}}``. Output axes follow from the graph.
-        opset: the ONNX opset (default ``DEFAULT_OPSET``; 13 or more).
+        opset: the ONNX opset (default ``DEFAULT_OPSET``, 18; 15 or more).
 
     Returns:
         The path written.
@@ -72,6 +72,7 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
     Raises:
         ExportError: for an op without an ONNX mapping (the message names it and the module it ran in), for
             a graph that changes with the input values, and for sizes that do not follow the dynamic axes.
+        ValueError: for names, dynamic axes or an opset that do not fit the inputs and outputs.
         ImportError: if the onnx package is missing.
     """
     onnx = _import_onnx()
@@ -85,6 +86,7 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
     params = _param_names(model_or_fn)
     modules = _module_names(model_or_fn)
     fn = model_or_fn
+    # NOTE: as torch.onnx.export: recorded in eval mode (dropout off, batch norm on running statistics)
     states = [(m, m.training) for m in model_or_fn.modules()] if hasattr(model_or_fn, "modules") else []
     try:
         if states:
