@@ -56,3 +56,12 @@ def test_the_interop_dlpack_example_shares_memory(capsys):
     exec(compile(_interop_block("torch.from_dlpack(t)"), "README DLPack", "exec"), {})
     out = capsys.readouterr().out.split("\n")
     assert out[0] == "tensor([1., 0., 5.]) tensor([1., 0., 5.])" and out[1] == "float64 True"
+
+
+def test_the_interop_onnx_example_matches_onnx_runtime(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    monkeypatch.chdir(tmp_path)  # it writes digits.onnx
+    exec(compile(_interop_block("autograd_mini.onnx.export"), "README ONNX", "exec"), {})
+    assert capsys.readouterr().out.strip() == "True"
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.onnx"]

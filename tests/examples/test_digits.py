@@ -132,3 +132,20 @@ def test_idx_data_directory(tmp_path, capsys):
     correct, total = map(int, EPOCH_LINE.match(epoch_lines(out)[0]).groups()[1:])
     assert total == 10_000 and correct > 3_000  # far above chance (1,000) after one epoch on 1,000 images
     assert re.search(r"^Test: \d+ / 10000", out, re.M)
+
+
+def test_export_onnx_writes_the_trained_network(tmp_path, capsys):
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    path = tmp_path / "digits.onnx"
+    out = run(capsys, "--epochs", "1", "--hidden", "8", "--no-pictures", "--out", str(tmp_path / "d"),
+              "--export-onnx", str(path))
+    assert f"wrote {path}" in out
+    assert "same predictions: True" in out
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["pixels"] and session.get_inputs()[0].shape == ["batch", 64]
+    ckpt = nn.load(tmp_path / "d" / "checkpoint.npz")  # the trained weights: z(0) = W1 sigmoid(b0) + b1
+    w1, b0, b1 = (ckpt["model"][k] for k in ("2.weight", "0.bias", "2.bias"))
+    z = session.run(None, {"pixels": np.zeros((3, 64), np.float32)})[0]
+    expected = w1 @ (1 / (1 + np.exp(-b0))) + b1
+    np.testing.assert_allclose(z, np.broadcast_to(expected, (3, 10)), rtol=1e-5, atol=1e-5)

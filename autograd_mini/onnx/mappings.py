@@ -1,0 +1,462 @@
+"""The ONNX mapping of each primitive (EMIT), the compositions written as one ONNX op (FUSE), and the
+primitives refused with a reason (REFUSED).
+
+Each mapping takes the builder ``b`` (see ``autograd_mini.onnx``: ``b.add`` makes a node, ``b.const`` an
+initializer, ``b.names`` maps the recorded tensors to ONNX names), the node, its output tensor ``t`` (of the
+example's recording) and the ONNX names of its inputs, and returns the ONNX name of the output.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, Optional
+
+import numpy as np
+
+from ._common import ExportError, _INT64_MAX, _INT64_MIN, _same
+
+
+# ----- one function per primitive ---------------------------------------------------------------------------
+
+
+def _what(b):
+    return lambda: f"export: {b.node.name}{b.where(b.node)}"
+
+
+def _unary(op_type: str) -> Callable:
+    def emit(b, node, t, ins):
+        return b.add(op_type, [b.value(node.inputs[0], t.dtype)])
+    return emit
+
+
+def _binary(op_type: str) -> Callable:
+    def emit(b, node, t, ins):
+        return b.add(op_type, [b.value(x, t.dtype) for x in node.inputs])
+    return emit
+
+
+def _where(b, node, t, ins):
+    x, y = (b.value(v, t.dtype) for v in node.inputs)
+    nodes = [node] + [u.grad_fn for u in b.twins[t]]
+    candidates = [_cond_candidates(n) for n in nodes]
+    for i, c in enumerate(candidates[0]):
+        if all(_is_positive(n.cond, cs[i]) for n, cs in zip(nodes, candidates)):
+            # NOTE: cond was computed from a recorded tensor as c > 0 (leaky_relu): compute it the same way
+            return b.add("Where", [b.add("Greater", [b.names[c], b.scalar(0, c.dtype)]), x, y])
+    if not all(_same(node.cond, n.cond) for n in nodes):
+        raise ExportError(f"export: the condition of {node.name}{b.where(node)} changes with the input values or "
+                          "sizes: it was computed from the input with numpy, so the graph does not compute it")
+    return b.add("Where", [b.const(node.cond, "cond"), x, y])
+
+
+def _cond_candidates(node) -> list:
+    """The tensors a data-dependent condition may have been computed from: the inputs and their inputs."""
+    out = list(node.inputs)
+    for x in node.inputs:
+        if x.grad_fn is not None:
+            out.extend(x.grad_fn.inputs)
+    return out
+
+
+def _is_positive(cond, c) -> bool:
+    d = c.data
+    try:
+        if np.broadcast_shapes(cond.shape, d.shape) != cond.shape:
+            return False
+    except ValueError:
+        return False
+    return bool(np.array_equal(cond, np.broadcast_to(d > 0, cond.shape)))
+
+
+def _tanh_grad(b, node, t, ins):
+    gy, y = (b.value(v, t.dtype) for v in node.inputs)
+    one = b.scalar(1, t.dtype)
+    return b.add("Mul", [gy, b.add("Sub", [one, b.add("Mul", [y, y])])])
+
+
+def _sigmoid_grad(b, node, t, ins):
+    gy, y = (b.value(v, t.dtype) for v in node.inputs)
+    one = b.scalar(1, t.dtype)
+    return b.add("Mul", [gy, b.add("Mul", [y, b.add("Sub", [one, y])])])
+
+
+def _clip(b, node, t, ins):
+    x = b.value(node.inputs[0], t.dtype)
+    lo, hi = node.lo, node.hi
+    if np.ndim(lo) == 0 and np.ndim(hi) == 0:
+        return b.add("Clip", [x, "" if lo is None else b.scalar(lo, t.dtype), "" if hi is None else b.scalar(hi, t.dtype)])
+    if lo is not None:
+        x = b.add("Max", [x, b.const(np.asarray(lo, t.dtype), "lo")])
+    if hi is not None:
+        x = b.add("Min", [x, b.const(np.asarray(hi, t.dtype), "hi")])
+    return x
+
+
+def _cast(b, node, t, ins):
+    return b.add("Cast", ins, to=b.elem(t.dtype))
+
+
+def _sum(b, node, t, ins):
+    if node.axis == ():
+        return b.add("Identity", ins)
+    return b.reduce("ReduceSum", b.value(node.inputs[0], t.dtype), node.axis, node.keepdims)
+
+
+def _max(b, node, t, ins):
+    if node.axis == ():
+        return b.add("Identity", ins)
+    return b.reduce("ReduceMax", ins[0], node.axis, node.keepdims)
+
+
+def _logsumexp(b, node, t, ins):
+    """log(sum(exp(x - m))) + m with m the max over the axes, as the library computes it (no overflow)."""
+    x = ins[0]
+    m = b.reduce("ReduceMax", x, node.axis, True)
+    s = b.reduce("ReduceSum", b.add("Exp", [b.add("Sub", [x, m])]), node.axis, node.keepdims)
+    if not node.keepdims:
+        m = b.reduce("ReduceMax", x, node.axis, False)
+    return b.add("Add", [b.add("Log", [s]), m], "logsumexp")
+
+
+def _reshape(b, node, t, ins):
+    s1, s2 = b.shapes(t)
+    shape = b.shape_input(s1, s2, _what(b), minus_one=True)
+    if 0 in s1:
+        return b.add("Reshape", [ins[0], shape], allowzero=1)
+    return b.add("Reshape", [ins[0], shape])
+
+
+def _transpose(b, node, t, ins):
+    perm = node.axes if node.axes is not None else tuple(reversed(range(t.ndim)))
+    return b.add("Transpose", ins, perm=[int(p) for p in perm])
+
+
+def _broadcast_to(b, node, t, ins):
+    x = node.inputs[0]
+    s1, s2 = b.shapes(t)
+    (x1, x2), lead = b.shapes(x), t.ndim - x.ndim
+    # NOTE: Expand broadcasts both ways: a 1 keeps the operand's own (run-time) size on that axis
+    keep = [i for i in range(lead, t.ndim) if s1[i] != s2[i] and x1[i - lead] == s1[i] and x2[i - lead] == s2[i]]
+    return b.add("Expand", [ins[0], b.shape_input(s1, s2, _what(b), keep=keep)])
+
+
+def _sum_to(b, node, t, ins):
+    x = node.inputs[0]
+    (x1, x2), (s1, s2) = b.shapes(x), b.shapes(t)
+    lead = len(x1) - len(s1)
+
+    def axes(xs, ss):
+        return list(range(lead)) + [lead + i for i, s in enumerate(ss) if s == 1 and xs[lead + i] != 1]
+
+    ax = axes(x1, s1)
+    if ax != axes(x2, s2):
+        raise ExportError(f"{_what(b)()}: the axes summed change with the input sizes")
+    if not ax:
+        return b.add("Identity", ins)
+    y = b.reduce("ReduceSum", ins[0], ax, True)
+    return b.add("Squeeze", [y, b.ints(list(range(lead)), "axes")]) if lead else y
+
+
+def _getitem(b, node, t, ins):
+    x = node.inputs[0]
+    index = node.index
+    items = list(index) if type(index) is tuple else [index]
+    items = [np.asarray(i) if isinstance(i, list) else i for i in items]
+    arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray) and not _is_int(i)]
+    if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)):
+        if any(i is None for i in items):
+            raise ExportError(f"{_what(b)()}: indexing with several integer arrays and None has no ONNX mapping "
+                              "yet; add the axis with a reshape before or after indexing")
+        return _getitem_arrays(b, x, items, ins[0])
+    if arrays and any(i is None for i in items):
+        raise ExportError(f"{_what(b)()}: indexing with an array and None has no ONNX mapping yet; add the axis "
+                          "with a reshape before or after indexing")
+    used = sum(1 if i is not Ellipsis and i is not None else 0 for i in items)
+    if arrays and items[arrays[0]].dtype == bool:
+        used += items[arrays[0]].ndim - 1
+    if Ellipsis in [i for i in items if not isinstance(i, np.ndarray)]:
+        k = next(k for k, i in enumerate(items) if i is Ellipsis)
+        items[k:k + 1] = [slice(None)] * (x.ndim - used)
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    ax = out = 0
+    gather = None
+    for i in items:
+        if i is None:
+            unsqueeze.append(out)
+            out += 1
+        elif _is_int(i):
+            i = int(i)
+            starts.append(i), ends.append(i + 1 if i != -1 else _INT64_MAX), axes.append(ax), steps.append(1)
+            squeeze.append(ax)
+            ax += 1
+        elif isinstance(i, np.ndarray):
+            gather = (ax, i)
+            ax += max(i.ndim, 1) if i.dtype == bool else 1
+            out += 1
+        else:
+            start, stop, step = i.start, i.stop, 1 if i.step is None else i.step
+            if (start in (None, 0) and stop is None and step == 1) is False:
+                starts.append(_INT64_MAX if start is None and step < 0 else 0 if start is None else start)
+                ends.append((_INT64_MIN if step < 0 else _INT64_MAX) if stop is None else stop)
+                axes.append(ax), steps.append(step)
+            ax += 1
+            out += 1
+    y = ins[0]
+    if axes:
+        y = b.add("Slice", [y, b.ints(starts, "starts"), b.ints(ends, "ends"), b.ints(axes, "axes"),
+                            b.ints(steps, "steps")])
+    if gather is not None:
+        gax, idx = gather
+        if idx.dtype == bool:
+            if idx.ndim > 1:  # NOTE: a mask over several axes: flatten them, then pick the true positions
+                m = idx.ndim
+                basic = tuple(slice(None) if k is gather[1] else k for k in items for k in ([k] * (
+                    m if k is gather[1] else 1)))
+                s1, s2 = (np.broadcast_to(np.zeros((), np.int8), s)[basic].shape for s in b.shapes(x))
+                if s1[gax:gax + m] != s2[gax:gax + m]:
+                    raise ExportError(f"{_what(b)()}: a boolean mask over a dynamic axis cannot be exported")
+                s1 = s1[:gax] + (idx.size,) + s1[gax + m:]
+                s2 = s2[:gax] + (idx.size,) + s2[gax + m:]
+                y = b.add("Reshape", [y, b.shape_input(s1, s2, _what(b), minus_one=True)])
+            idx = np.flatnonzero(idx)
+        y = b.add("Gather", [y, b.const(idx.astype(np.int64), "indices")], axis=gax)
+    if squeeze:
+        y = b.add("Squeeze", [y, b.ints(squeeze, "axes")])
+    if unsqueeze:
+        y = b.add("Unsqueeze", [y, b.ints(unsqueeze, "axes")])
+    return y if y is not ins[0] else b.add("Identity", [y])
+
+
+def _getitem_arrays(b, x, items, name):
+    """x[index] with several integer arrays (numpy's advanced indexing) as Slice, Transpose, GatherND."""
+    used = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1 for i in items if i is not Ellipsis)
+    if any(i is Ellipsis for i in items if not isinstance(i, np.ndarray)):
+        k = next(k for k, i in enumerate(items) if i is Ellipsis and not isinstance(i, np.ndarray))
+        items[k:k + 1] = [slice(None)] * (x.ndim - used)
+    flat = []
+    for i in items:  # NOTE: as numpy: a mask is its nonzero() arrays, an int a 0-d array
+        if isinstance(i, np.ndarray) and i.dtype == bool:
+            flat.extend(np.nonzero(i))
+        elif isinstance(i, slice):
+            flat.append(i)
+        else:
+            flat.append(np.asarray(i, dtype=np.int64))
+    flat += [slice(None)] * (x.ndim - len(flat))
+    sliced = tuple(i if isinstance(i, slice) else slice(None) for i in flat)
+    if any(not _same(i, slice(None)) for i in sliced):
+        name = _getitem(b, _Stand(x, sliced), None, [name])  # the slices first: no axis goes away
+    s1, s2 = (np.broadcast_to(np.zeros((), np.int8), s)[sliced].shape for s in b.shapes(x))
+    picked = [k for k, i in enumerate(flat) if not isinstance(i, slice)]
+    rest = [k for k in range(x.ndim) if k not in picked]
+    idx = np.broadcast_arrays(*[flat[k] for k in picked])
+    for k, a in zip(picked, idx):
+        if s1[k] != s2[k]:
+            raise ExportError(f"{_what(b)()}: an integer array indexes the dynamic axis {k}; it cannot be exported")
+    idx = np.stack([a % s1[k] for k, a in zip(picked, idx)], axis=-1).astype(np.int64)  # NOTE: negatives wrapped
+    if picked + rest != list(range(x.ndim)):
+        name = b.add("Transpose", [name], perm=picked + rest)
+    y = b.add("GatherND", [name, b.const(idx, "indices")])
+    first, n = picked[0], idx.ndim - 1
+    if picked == list(range(first, first + len(picked))) and first > 0:
+        # NOTE: adjacent arrays: numpy puts the indexed dims where the arrays stood, not first
+        y = b.add("Transpose", [y], perm=[n + k for k in range(first)] + list(range(n)) +
+                  [n + k for k in range(first, len(rest))])
+    return y
+
+
+class _Stand:
+    """A stand-in node for _getitem: the slices of an index, applied to x."""
+
+    def __init__(self, x, index):
+        self.inputs, self.index = (x,), index
+
+
+def _is_int(i) -> bool:
+    return type(i) is int or isinstance(i, np.integer) or (isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu")
+
+
+def _concatenate(b, node, t, ins):
+    return b.add("Concat", [b.value(x, t.dtype) for x in node.inputs], axis=int(node.axis))
+
+
+def _linear(b, node, t, ins):
+    x = node.inputs[0]
+    ins = [b.value(v, t.dtype) for v in node.inputs]
+    if x.ndim == 2:
+        return b.add("Gemm", ins, "linear", transB=1)
+    y = b.add("MatMul", [ins[0], b.add("Transpose", [ins[1]], perm=[1, 0])])
+    return b.add("Add", [y, ins[2]], "linear") if len(ins) > 2 else y
+
+
+def _matmul(b, node, t, ins):
+    return b.add("MatMul", [b.value(v, t.dtype) for v in node.inputs])
+
+
+def _matmul_trans_a(b, node, t, ins):
+    ins = [b.value(v, t.dtype) for v in node.inputs]
+    return b.add("MatMul", [b.add("Transpose", [ins[0]], perm=[1, 0]), ins[1]])
+
+
+def _pad(b, node, t, ins):
+    pw = node.pad_width
+    pads = [int(p[0]) for p in pw] + [int(p[1]) for p in pw]
+    return b.add("Pad", [ins[0], b.ints(pads, "pads")], mode="constant")
+
+
+def _window_index(image_size, kernel_size, stride):
+    """flat[i, j, p, q] = (i*sh + p) * W + (j*sw + q): where each window element sits in the flattened image."""
+    (h, w), (kh, kw), (sh, sw) = image_size, kernel_size, stride
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    rows = (np.arange(oh) * sh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    cols = (np.arange(ow) * sw)[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    return (rows * w + cols).astype(np.int64)  # (OH, OW, kh, kw)
+
+
+def _unfold(b, node, t, ins):
+    """im2col as one Gather: x (N, C, H, W) -> (N, C, H*W) -> gather the window positions -> (N, OH, OW, kh, kw, C).
+
+    NOTE: pure data movement, so exact for every dtype (also inf/nan), and one node whatever the kernel size.
+    """
+    x = node.inputs[0]
+    n, c, h, w = x.shape
+    flat = b.add("Reshape", [ins[0], b.ints([0, c, h * w])])  # NOTE: 0 copies the (maybe dynamic) batch size
+    idx = b.const(_window_index((h, w), node.kernel_size, node.stride), "window_index")
+    cols = b.add("Gather", [flat, idx], axis=2)  # (N, C, OH, OW, kh, kw)
+    return b.add("Transpose", [cols], "unfold", perm=[0, 2, 3, 4, 5, 1])
+
+
+def _fold(b, node, t, ins):
+    """col2im: the windows' values added into the image: a matmul with a 0/1 matrix (window slot -> pixel)."""
+    n, oh, ow, kh, kw, c = node.inputs[0].shape
+    h, w = t.shape[2:]
+    idx = _window_index((h, w), node.kernel_size, node.stride).reshape(-1)
+    onehot = np.zeros((idx.size, h * w), dtype=t.dtype)
+    onehot[np.arange(idx.size), idx] = 1
+    cols = b.add("Transpose", [ins[0]], perm=[0, 5, 1, 2, 3, 4])  # (N, C, OH, OW, kh, kw)
+    flat = b.add("Reshape", [cols, b.ints([0, c, idx.size])])
+    y = b.add("MatMul", [flat, b.const(onehot, "fold_matrix")])
+    return b.add("Reshape", [y, b.ints([0, c, h, w])], "fold")
+
+
+# ----- fused patterns: compositions written as the one ONNX op they compute ------------------------------------
+# Each returns None when the pattern does not match (then the node is mapped on its own). The nodes of the
+# composition are still emitted, and pruned at the end if nothing else uses them.
+
+
+def _op(t) -> Optional[str]:
+    return t.grad_fn.name if t.grad_fn is not None else None
+
+
+def _fuse_transpose(b, node, t):
+    """transpose(reshape(unfold(pad(x)) @ w2 + bias), 0, 3, 1, 2) -> Conv (nn.functional.conv2d);
+    transpose(max(unfold(x), axis=(3, 4)), 0, 3, 1, 2) -> MaxPool (max_pool2d with overlapping windows)."""
+    if tuple(node.axes or ()) != (0, 3, 1, 2) or t.dtype != np.float32:
+        return None
+    x = node.inputs[0]
+    if _op(x) == "Max" and x.grad_fn.axis == (3, 4) and not x.grad_fn.keepdims and _op(x.grad_fn.inputs[0]) == "Unfold":
+        u = x.grad_fn.inputs[0].grad_fn
+        return b.add("MaxPool", [b.names[u.inputs[0]]], "max_pool", kernel_shape=[int(v) for v in u.kernel_size],
+                     strides=[int(v) for v in u.stride])
+    return _fuse_conv(b, x, t)
+
+
+def _fuse_conv(b, r, t):
+    if _op(r) != "Reshape":
+        return None
+    y, bias = r.grad_fn.inputs[0], None
+    if _op(y) == "Add":
+        m, bias = y.grad_fn.inputs
+        if _op(m) != "MatMul":
+            bias, m = m, bias
+    else:
+        m = y
+    if _op(m) != "MatMul" or _op(m.grad_fn.inputs[0]) != "Reshape":
+        return None
+    a, w2 = m.grad_fn.inputs
+    u = a.grad_fn.inputs[0]
+    if _op(u) != "Unfold" or u.ndim != 6:
+        return None
+    n, oh, ow, kh, kw, c = u.shape
+    out_c = w2.shape[-1]
+    if (a.shape != (n * oh * ow, kh * kw * c) or w2.shape != (kh * kw * c, out_c) or r.shape != (n, oh, ow, out_c)
+            or any(v.dtype != np.float32 for v in (a, w2) + ((bias,) if bias is not None else ()))
+            or (bias is not None and bias.shape != (out_c,))):
+        return None
+    x, pads = u.grad_fn.inputs[0], [0, 0, 0, 0]
+    if _op(x) == "Pad" and tuple(map(tuple, x.grad_fn.pad_width[:2])) == ((0, 0), (0, 0)):
+        (top, bottom), (left, right) = x.grad_fn.pad_width[2:]
+        x, pads = x.grad_fn.inputs[0], [int(top), int(left), int(bottom), int(right)]
+    # conv weight[o, c, p, q] = w2[(p * kw + q) * C + c, o]: the parameter itself when w2 was made from it
+    wt = w2.grad_fn.inputs[0] if _op(w2) == "Reshape" else None
+    if wt is not None and _op(wt) == "Transpose" and tuple(wt.grad_fn.axes or ()) == (2, 3, 1, 0) \
+            and wt.grad_fn.inputs[0].shape == (out_c, c, kh, kw):
+        weight = b.names[wt.grad_fn.inputs[0]]
+    else:
+        weight = b.add("Transpose", [b.add("Reshape", [b.names[w2], b.ints([kh, kw, c, out_c])])], perm=[3, 2, 0, 1])
+    ins = [b.names[x], weight] + ([b.names[bias]] if bias is not None else [])
+    return b.add("Conv", ins, "conv", kernel_shape=[kh, kw], strides=[int(v) for v in u.grad_fn.stride], pads=pads)
+
+
+def _fuse_max(b, node, t):
+    """max(reshape(x, (N, C, OH, kh, OW, kw)), axis=(3, 5)) -> MaxPool (max_pool2d, windows not overlapping)."""
+    r = node.inputs[0]
+    if node.axis != (3, 5) or node.keepdims or _op(r) != "Reshape" or t.dtype != np.float32:
+        return None
+    x = r.grad_fn.inputs[0]
+    n, c, oh, kh, ow, kw = r.shape
+    if x.shape != (n, c, oh * kh, ow * kw):
+        return None
+    crop = (slice(None), slice(None), slice(0, oh * kh), slice(0, ow * kw))
+    if _op(x) == "GetItem" and _same(x.grad_fn.index, crop):
+        x = x.grad_fn.inputs[0]  # NOTE: MaxPool leaves out the rows and columns no window covers by itself
+    return b.add("MaxPool", [b.names[x]], "max_pool", kernel_shape=[kh, kw], strides=[kh, kw])
+
+
+def _log_softmax_axis(t) -> Optional[int]:
+    """The axis if t = x - logsumexp(x, axis, keepdims=True) over one axis (log_softmax), else None."""
+    if _op(t) != "Sub":
+        return None
+    x, l = t.grad_fn.inputs
+    if _op(l) != "LogSumExp" or l.grad_fn.inputs[0] is not x or not l.grad_fn.keepdims:
+        return None
+    axis = l.grad_fn.axis
+    return axis[0] if axis is not None and len(axis) == 1 else 0 if x.ndim == 1 else None
+
+
+def _fuse_sub(b, node, t):
+    """x - logsumexp(x, axis, keepdims=True) -> LogSoftmax (log_softmax)."""
+    axis = _log_softmax_axis(t)
+    if axis is None or t.dtype not in (np.float32, np.float64):
+        return None
+    return b.add("LogSoftmax", [b.names[node.inputs[0]]], "log_softmax", axis=int(axis))
+
+
+def _fuse_exp(b, node, t):
+    """exp(log_softmax(x)) -> Softmax (softmax)."""
+    axis = _log_softmax_axis(node.inputs[0])
+    if axis is None or t.dtype not in (np.float32, np.float64):
+        return None
+    return b.add("Softmax", [b.names[node.inputs[0].grad_fn.inputs[0]]], "softmax", axis=int(axis))
+
+
+FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp}
+
+EMIT: Dict[str, Callable] = {
+    "Add": _binary("Add"), "Sub": _binary("Sub"), "Mul": _binary("Mul"), "Div": _binary("Div"),
+    "Pow": _binary("Pow"), "Maximum": _binary("Max"), "Neg": _unary("Neg"), "Exp": _unary("Exp"),
+    "Log": _unary("Log"), "Tanh": _unary("Tanh"), "Sigmoid": _unary("Sigmoid"), "Relu": _unary("Relu"),
+    "Abs": _unary("Abs"), "Copy": _unary("Identity"), "Where": _where, "TanhGrad": _tanh_grad,
+    "SigmoidGrad": _sigmoid_grad, "Clip": _clip, "Cast": _cast,
+    "Sum": _sum, "Max": _max, "LogSumExp": _logsumexp,
+    "Reshape": _reshape, "Transpose": _transpose, "BroadcastTo": _broadcast_to, "SumTo": _sum_to,
+    "GetItem": _getitem, "Concatenate": _concatenate,
+    "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
+    "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
+}
+
+REFUSED = {
+    "SoftmaxCrossEntropy": "it is a training loss; export the model without its loss (the logits), and apply "
+                           "softmax or argmax to the outputs where the model runs",
+    "SoftmaxCrossEntropyGrad": "it is the derivative of a training loss; export the model, not its backward pass",
+    "IndexAdd": "scattering with repeated indices (the derivative of indexing) is not mapped yet",
+}
+
+EXPORTED_OPS = tuple(sorted(EMIT))
