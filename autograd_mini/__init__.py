@@ -26,3 +26,4 @@ from .functional import (
 from .gradcheck import gradcheck, gradgradcheck
 
 __version__ = "0.1.0"
+from . import func  # function transforms (torch.func): func.grad, func.jacrev, func.hessian, func.vmap, ...
