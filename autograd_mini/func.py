@@ -443,7 +443,7 @@ def _move_front_to_back(t: Tensor, k: int, create_graph: bool) -> Tensor:
     axes = tuple(range(k, n)) + tuple(range(k))
     if create_graph:
         return F.transpose(t, *axes) if n else t
-    return _make(np.ascontiguousarray(t._data.transpose(axes)))
+    return _make(t._data.transpose(axes).copy())  # NOTE: not ascontiguousarray, which makes 0-d 1-d
 
 
 def hessian(f: Callable, argnums: Argnums = 0) -> Callable:
