@@ -40,10 +40,11 @@ from typing import Callable, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import functional as F
-from .engine import grad as _engine_grad
-from .grad_mode import enable_grad, is_grad_enabled
-from .tensor import Tensor, _make, _to_array
+from .. import functional as F
+from ..engine import grad as _engine_grad
+from ..grad_mode import enable_grad, is_grad_enabled
+from ..tensor import Tensor, _make, _to_array
+from . import _batched
 
 __all__ = ["grad", "grad_and_value", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "hvp", "vhp",
            "vmap"]
@@ -211,26 +212,42 @@ def _as_tuple(x, name: str, what: str) -> Tuple[tuple, bool]:
     return (x,), False
 
 
-def _basis_rows(n: int, dtype) -> np.ndarray:
-    return np.eye(n, dtype=dtype)
-
-
 def _jacobian_rows(outs, wrt, create_graph: bool) -> list:
-    """J[k][i] = d outs[k] / d wrt[i], of shape outs[k].shape + wrt[i].shape, one backward per output element.
+    """J[k][i] = d outs[k] / d wrt[i], of shape outs[k].shape + wrt[i].shape (f already ran once)."""
+    return [_jacobian_of(o, wrt, create_graph) for o in outs]
 
-    f ran once; each row e_m^T J is one backward through the same retained graph.
+
+def _jacobian_of(o: Tensor, wrt, create_graph: bool) -> list:
+    """[d o / d x for x in wrt]: rows e_m^T J through the recorded graph of o.
+
+    Batched when possible (every node has a batching rule, see _batched): all rows in one walk of the graph,
+    in chunks of bounded memory. Otherwise (and for differentiable results, create_graph) one engine
+    backward per row, all through the same retained graph.
     """
-    jac = []
-    for o in outs:
-        m = o.size
-        if not o.requires_grad:
-            jac.append([_make(np.zeros(o.shape + x.shape, dtype=x.dtype)) for x in wrt])
-            continue
-        eye = _basis_rows(m, o.dtype)
-        rows = [_vjp([o], wrt, [_make(eye[r].reshape(o.shape))], create_graph) for r in range(m)]
-        jac.append([_stack_rows([row[i] for row in rows], o.shape + x.shape, create_graph)
-                    for i, x in enumerate(wrt)])
-    return jac
+    if not o.requires_grad:
+        return [_make(np.zeros(o.shape + x.shape, dtype=x.dtype)) for x in wrt]
+    m = o.size
+    if not create_graph:
+        order = _batched.plan([o])
+        if order is not None:
+            blocks = [[] for _ in wrt]
+            step = _batched.chunk_size(order, m)
+            for start in range(0, m, step):
+                c = min(step, m - start)
+                seeds = np.zeros((c, m), dtype=o.dtype)
+                seeds[np.arange(c), start + np.arange(c)] = 1
+                got = _batched.batched_vjp(o, seeds.reshape((c,) + o.shape), wrt, order)
+                if got is None:
+                    break
+                for b, g in zip(blocks, got):
+                    b.append(g)
+            else:
+                return [_make(np.concatenate(b).reshape(o.shape + x.shape) if len(b) > 1 else
+                              np.ascontiguousarray(b[0]).reshape(o.shape + x.shape))
+                        for b, x in zip(blocks, wrt)]
+    eye = np.eye(m, dtype=o.dtype)
+    rows = [_vjp([o], wrt, [_make(eye[r].reshape(o.shape))], create_graph) for r in range(m)]
+    return [_stack_rows([row[i] for row in rows], o.shape + x.shape, create_graph) for i, x in enumerate(wrt)]
 
 
 def _stack_rows(rows: list, shape: tuple, create_graph: bool) -> Tensor:
@@ -425,11 +442,8 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
             gs = _vjp(outs, wrt, us, create_graph=True)  # g_i(u) = sum_k J_ki^T u_k, linear in u
         jac = [[None] * len(wrt) for _ in outs]
         for i, (g, x) in enumerate(zip(gs, wrt)):
-            n = x.size
-            eye = _basis_rows(n, x.dtype)
-            cols = [_vjp([g], us, [_make(eye[c].reshape(x.shape))], cg) for c in range(n)]  # J_ki e_c, every k
-            for k, o in enumerate(outs):
-                jc = _stack_rows([col[k] for col in cols], x.shape + o.shape, cg)
+            cols = _jacobian_of(g, us, cg)  # J_ki e_c for every input element c, every output k
+            for k, jc in enumerate(cols):
                 jac[k][i] = _move_front_to_back(jc, x.ndim, cg)
         jac = _pick(jac, multi_out, multi_in)
         return (jac, _done(aux, cg)) if has_aux else jac
