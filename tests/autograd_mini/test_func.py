@@ -388,3 +388,100 @@ def test_errors_are_clear():
         func.hessian(lambda x: x * 2)(x)
     with pytest.raises(TypeError, match="must return a Tensor"):
         func.grad(lambda x: "oops")(x)
+
+
+# ----- the batched path (func._batched): all Jacobian rows in one walk -----------------------------------
+
+from autograd_mini.func import _batched  # noqa: E402
+import nn  # noqa: E402
+
+_W = np.random.default_rng(7).standard_normal((4, 3))
+_M3 = np.random.default_rng(8).standard_normal((2, 5, 3))
+# every primitive with a batching rule, alone or in a short composition; x has shape (3, 4), values in [0.5, 2]
+BATCHED = {
+    "add_sub_neg": lambda x: -(x + x[0]) - 2 * x,
+    "mul_div": lambda x: x * x[:, :1] / (x + 1),
+    "pow": lambda x: x ** 2.5 + 2.0 ** x + x ** x,
+    "exp_log": lambda x: am.exp(x * 0.3) * am.log(x),
+    "tanh_sigmoid": lambda x: am.tanh(x) * am.sigmoid(x - 1),
+    "relu_abs_clip": lambda x: am.relu(x - 1.2) + am.abs(x - 1.1) * am.clip(x, 0.8, 1.7),
+    "maximum_where": lambda x: am.maximum(x, x.T.reshape(3, 4)) + am.where(x > 1.3, x * x, -x),
+    "matmul": lambda x: (x @ _W) @ am.tanh(x),
+    "matmul_batched": lambda x: _M3 @ am.tanh(x),
+    "matmul_vector": lambda x: x @ x[0] + x[1] @ _W,
+    "linear": lambda x: nn.functional.linear(x, am.Tensor(_W.T), am.Tensor(np.arange(3.0))),
+    "linear_3d": lambda x: nn.functional.linear(x.reshape(3, 2, 2), x[:2, :2]),
+    "reshape_transpose": lambda x: x.reshape(2, 6).T * am.transpose(x.reshape(2, 3, 2), 1, 2, 0).reshape(6, 2),
+    "broadcast_sum_to": lambda x: am.broadcast_to(x[0], (2, 4)) * am.sum_to(x, (1, 4)),
+    "sum_mean": lambda x: x.sum(axis=0) * x.sum(axis=1, keepdims=True) + x.mean(),
+    "max_logsumexp": lambda x: x.max(axis=1, keepdims=True) + am.logsumexp(x * x, axis=0) + x.max(),
+    "getitem": lambda x: x[1:, ::2] * x[np.array([2, 2])][:, :2] + x[x > 1.2].sum(),
+    "concatenate_stack": lambda x: am.concatenate([x, x * x], axis=1) * am.stack([x, -x]).sum(axis=0).sum(),
+    "astype": lambda x: am.astype(am.astype(x, np.float32), np.float64) * x,
+    "clone": lambda x: am.clone(x) * x[0],
+    "softmax_family": lambda x: am.log_softmax(x, axis=1) * am.softmax(x, axis=0),
+    "bce_with_logits": lambda x: nn.functional.binary_cross_entropy_with_logits(x, am.Tensor(np.eye(3, 4))) * x,
+}
+
+
+def _x34(seed):
+    return np.random.default_rng(seed).uniform(0.5, 2.0, (3, 4))
+
+
+def engine_rows(fn, *args):
+    """fn(*args) with the batched path switched off: Jacobians row by row through the engine."""
+    _batched.enabled = False
+    try:
+        return fn(*args)
+    finally:
+        _batched.enabled = True
+
+
+@pytest.mark.parametrize("name", sorted(BATCHED))
+@settings(max_examples=5)
+@given(seed=st.integers(0, 2 ** 16))
+def test_batched_jacobians_equal_engine_rows(name, seed):
+    f = BATCHED[name]
+    x = _x34(seed)
+    y = f(am.Tensor(x, requires_grad=True))
+    assert _batched.plan([y]) is not None  # NOTE: the batched walk is really the path under test
+    jac = func.jacrev(f)(x)
+    tol = 1e-6 if name == "astype" else 1e-12  # NOTE: float32 rounding of the gradient through the cast
+    close(jac, engine_rows(func.jacrev(f), x), tol=tol)
+    close(func.jacfwd(f)(x), jac, tol=tol)
+    close(engine_rows(func.jacfwd(f), x), jac, tol=tol)
+    s = lambda x: (f(x) * am.sigmoid(f(x))).sum()  # noqa: E731  second order: the backward's own primitives
+    close(func.hessian(s)(x), engine_rows(func.hessian(s), x), tol=max(tol, 1e-10))
+    if name in ("exp_log", "linear", "matmul", "getitem"):
+        close(jac, numeric_jacobian(f, x), tol=1e-6)
+
+
+def test_batched_chunks_give_the_same_jacobian(monkeypatch):
+    f = BATCHED["matmul"]
+    x = _x34(0)
+    expected = engine_rows(func.jacrev(f), x)
+    monkeypatch.setattr(_batched, "CHUNK_ELEMENTS", 25)  # several chunks of a few rows each
+    assert _batched.chunk_size(_batched.plan([f(am.Tensor(x, requires_grad=True))]), 12) < 12
+    close(func.jacrev(f)(x), expected, tol=1e-12)
+
+
+def test_batched_falls_back_to_the_engine():
+    x = _x34(1)
+    # a primitive without a batching rule (the fused cross-entropy)
+    ce = lambda x: nn.functional.cross_entropy(x, np.array([0, 3, 1]), reduction="none") * x[:, 0]  # noqa: E731
+    assert _batched.plan([ce(am.Tensor(x, requires_grad=True))]) is None
+    close(func.jacrev(ce)(x), numeric_jacobian(ce, x))
+    # two advanced indices (numpy would move the batch axis): found while walking, then the engine runs
+    two = lambda x: x[np.array([0, 2]), np.array([1, 3])] * x[0, :2]  # noqa: E731
+    close(func.jacrev(two)(x), numeric_jacobian(two, x))
+    # a hook on an intermediate tensor runs once per row, with the unbatched gradient
+    seen = []
+
+    def hooked(x):
+        h = x * 2
+        if h.requires_grad:  # NOTE: not in numeric_jacobian's no_grad() calls
+            h.register_hook(lambda g: seen.append(g.shape))
+        return am.tanh(h)
+
+    close(func.jacrev(hooked)(x), numeric_jacobian(hooked, x))
+    assert seen and set(seen) == {(3, 4)}
