@@ -5,8 +5,10 @@ Two problems, float64:
               dataset (200 examples): L(w) = mean_i [softplus(x_i . w) - y_i x_i . w] + lam |w|^2
     jacrev    the Jacobian (100 x 100) of x -> tanh(W x + b) with W (100, 100)
 
-Also, for autograd_mini only, the naive Jacobian (f re-run for every row, one backward each) next to jacrev
-(f run once, one backward per row through the retained graph), to show what reusing the graph gains.
+Also, for autograd_mini only, three ways to the same Jacobian: naive (f re-run for every row, one backward
+each), f run once with one engine backward per row through the retained graph, and the default: f run once
+and all rows pushed through the graph in one batched walk (func._batched); and the Hessian row by row vs
+batched. These show what each step gains.
 
 The frameworks alternate run by run in one process (autograd_mini, torch, torch, autograd_mini, ...), and the
 ratio autograd_mini/torch is taken per round from the pair in it. Printed: milliseconds per call as the median
