@@ -6,11 +6,11 @@ stacked along a new leading axis B and every node's derivative is applied to the
 one walk, m times the arithmetic per node but about 1/m of the overhead.
 
 This needs, per primitive, a derivative rule that accepts the extra leading axis (the "batching rule" of the
-node). RULES has them for the primitives below; a graph with any other node (a user's Function, a loss
-primitive, conv windows), a tensor hook, a node whose saved inputs were modified in place, or anomaly mode
-falls back to one engine backward per row (``batched_vjp`` returns None). The rules are written in numpy on the
-saved arrays, so this path is for first-order results only (create_graph=False); nested transforms, which need
-differentiable results, use the engine.
+node). RULES has them for the primitives below; a graph with any other node (a user's Function, conv's window
+primitives), a tensor hook, or anomaly mode falls back to one engine backward per row (``plan`` or
+``batched_vjp`` returns None). As in the engine, a node whose saved input was changed in place raises. The
+rules are written in numpy on the saved arrays, so this path is for first-order results only
+(create_graph=False); nested transforms, which need differentiable results, use the engine.
 
 Each rule: ``rule(node, gy, y) -> one gradient (or None) per input``, gy of shape (B,) + y.shape; a gradient
 may have any shape that broadcasts to (B,) + input.shape: the walker sums it back (``_sum_to``).
@@ -24,6 +24,7 @@ from .. import inplace
 from ..engine import _graph_order
 from ..ops import elementwise as E
 from ..ops import linalg as L
+from ..ops import loss as C
 from ..ops import reduce as R
 from ..ops import shape as S
 from ..ops._util import _keepdims_shape
@@ -269,6 +270,58 @@ def _concatenate(node, gy, y):
     return tuple(grads)
 
 
+# ----- the fused softmax cross-entropy -----
+
+
+def _ce_weights(gy, n, reduction):
+    """gy (B,) + reduced shape, as weights broadcasting against (B, N, C)."""
+    if reduction == "none":
+        return gy[:, :, None]
+    w = gy[:, None, None]
+    return w if reduction == "sum" else w * (1.0 / n if n else np.nan)
+
+
+def _softmax(node, x):
+    parts = getattr(node, "softmax_parts", None)
+    if parts is None:
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return parts[0] / parts[1]
+
+
+def _onehot(x, targets):
+    onehot = np.zeros(x.shape, dtype=x.dtype)
+    onehot[np.arange(x.shape[0]), targets] = 1
+    return onehot
+
+
+def _cross_entropy(node, gy, y):
+    x = node.inputs[0]._data
+    g0 = _softmax(node, x) - _onehot(x, node.targets)
+    return (g0 * _ce_weights(gy, x.shape[0], node.reduction),)
+
+
+def _cross_entropy_grad(node, gg, g):
+    x, gy = _ins(node)
+    n = x.shape[0]
+    p = _softmax(node, x)
+    na, nb = node.needs_input_grad
+    gx = ggy = None
+    if na:
+        w = gy[:, None] if node.reduction == "none" else (gy if node.reduction == "sum" else
+                                                          gy * (1.0 / n if n else np.nan))
+        gx = w * p * (gg - (gg * p).sum(axis=-1, keepdims=True))
+    if nb:
+        per_example = (gg * (p - _onehot(x, node.targets))).sum(axis=-1)  # (B, N)
+        if node.reduction == "none":
+            ggy = per_example
+        else:
+            ggy = per_example.sum(axis=1)
+            if node.reduction == "mean":
+                ggy = ggy * (1.0 / n if n else np.nan)
+    return gx, ggy
+
+
 class _Unsupported(Exception):
     """A node this module has no batching rule for (the caller falls back to the engine)."""
 
@@ -282,6 +335,7 @@ RULES = {
     S.Reshape: _reshape, S.Transpose: _transpose, S.BroadcastTo: _same, S.SumTo: _sum_to_rule,
     S.GetItem: _getitem, S.IndexAdd: _index_add, S.Concatenate: _concatenate,
     R.Sum: _sum, R.Max: _max, R.LogSumExp: _logsumexp,
+    C.SoftmaxCrossEntropy: _cross_entropy, C.SoftmaxCrossEntropyGrad: _cross_entropy_grad,
 }
 
 
