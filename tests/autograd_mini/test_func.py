@@ -466,6 +466,11 @@ def test_batched_chunks_give_the_same_jacobian(monkeypatch):
     monkeypatch.setattr(_batched, "CHUNK_ELEMENTS", 25)  # several chunks of a few rows each
     assert _batched.chunk_size(_batched.plan([f(am.Tensor(x, requires_grad=True))]), 12) < 12
     close(func.jacrev(f)(x), expected, tol=1e-12)
+    monkeypatch.undo()
+    close(func.jacrev(f, chunk_size=5)(x), expected, tol=1e-12)  # torch.func's argument: rows per walk
+    close(func.jacrev(f, chunk_size=1)(x), expected, tol=1e-12)
+    with pytest.raises(ValueError, match="chunk_size"):
+        func.jacrev(f, chunk_size=0)
 
 
 def test_batched_falls_back_to_the_engine():
