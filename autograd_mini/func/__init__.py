@@ -560,8 +560,12 @@ def vmap(f: Callable, in_dims=0, out_dims=0) -> Callable:
 
     Implementation: a loop over the batch that slices the inputs, calls f and stacks the outputs (F.stack),
     so any f works, results are exact, and everything stays differentiable (vmap(grad(f)), grad(vmap(f)),
-    jacrev(vmap(f)) all work); cost is one call of f per example. There is no batched fast path: for f made
-    of ops that broadcast over a leading axis, call f on the batch directly instead.
+    jacrev(vmap(f)) all work); cost is one call of f per example.
+
+    There is no batched fast path on purpose: calling f once on the whole batch is right only if f treats the
+    leading axis as independent examples, and that cannot be checked from outside (f(x) = x - x.mean() runs on
+    a batch without error and mixes the examples; so does a constant computed under no_grad from the batch).
+    When you know f broadcasts over a leading axis, call it on the batch directly.
     """
 
     def vmap_f(*args, **kwargs):

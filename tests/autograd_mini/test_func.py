@@ -503,3 +503,20 @@ def test_batched_falls_back_to_the_engine():
 
     close(func.jacrev(hooked)(x), numeric_jacobian(hooked, x))
     assert seen and set(seen) == {(3, 4)}
+
+
+def test_tuple_outputs_and_primals():
+    x, y = np.array([1.0, 2.0]), np.array([3.0])
+    f = lambda x, y: (x * y, (x * x).sum() * y)  # noqa: E731
+    (a, b), vjp_fn = func.vjp(f, x, y)
+    gx, gy = vjp_fn((np.ones(2), np.ones(1)))
+    close(gx, y + 2 * x * y)  # d/dx [sum(x y) + sum(x^2) y]
+    close(gy, x.sum() + (x * x).sum())
+    out, (jx, jy) = func.jvp(f, (x, y), (np.array([1.0, 0.0]), np.zeros(1)))
+    close(jx, [3.0, 0.0])
+    close(jy, [6.0])  # d/dx1 of sum(x^2) y = 2 x1 y
+    s = lambda x, y: (x * x * y).sum()  # noqa: E731
+    value, (hx, hy) = func.hvp(s, (x, y), (np.array([1.0, 0.0]), np.ones(1)))
+    close(hx, [2 * 3.0 + 2 * 1.0, 2 * 2.0])  # H = [[2y, 0, 2x1], [0, 2y, 2x2], [2x1, 2x2, 0]]
+    close(hy, [2 * 1.0])
+    close(func.vhp(s, (x, y), (np.array([1.0, 0.0]), np.ones(1)))[1][0], hx)
