@@ -520,3 +520,18 @@ def test_tuple_outputs_and_primals():
     close(hx, [2 * 3.0 + 2 * 1.0, 2 * 2.0])  # H = [[2y, 0, 2x1], [0, 2y, 2x2], [2x1, 2x2, 0]]
     close(hy, [2 * 1.0])
     close(func.vhp(s, (x, y), (np.array([1.0, 0.0]), np.ones(1)))[1][0], hx)
+
+
+def test_a_saved_tensor_changed_in_place_raises_on_both_paths():
+    def f(x):
+        c = am.Tensor(np.array([1.0, 2.0]))
+        y = am.tanh(x) * c  # Mul saves c
+        c.add_(1)  # changed after use: the Jacobian would be computed with the wrong c
+        return y
+
+    y = f(am.Tensor(np.zeros(2), requires_grad=True))
+    assert _batched.plan([y]) is not None
+    with pytest.raises(RuntimeError, match="modified in place"):
+        func.jacrev(f)(np.zeros(2))
+    with pytest.raises(RuntimeError, match="modified in place"):
+        engine_rows(func.jacrev(f), np.zeros(2))
