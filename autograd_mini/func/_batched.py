@@ -360,6 +360,7 @@ def batched_vjp(root, seeds: np.ndarray, wanted, order) -> list:
     """
     made, _ = order
     made = list(made)
+    targets = set(wanted)
     grads = {root: seeds}
     n = seeds.shape[0]
     check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
@@ -375,8 +376,8 @@ def batched_vjp(root, seeds: np.ndarray, wanted, order) -> list:
                 inplace.check_saved(node)
             gxs = RULES[type(node)](node, gy, t._data)
             for x, gx in zip(node.inputs, gxs):
-                if gx is None or not x.requires_grad:
-                    continue
+                if gx is None or not x.requires_grad or (x.grad_fn is None and x not in targets):
+                    continue  # NOTE: a leaf nobody asked for (a closed-over parameter): its stack is not kept
                 xd = x._data
                 if gx.shape[1:] != xd.shape:
                     gx = _sum_to(gx, (n,) + xd.shape)
