@@ -27,3 +27,4 @@ from .gradcheck import gradcheck, gradgradcheck
 from .interop import from_dlpack, from_numpy
 
 __version__ = "0.1.0"
+from . import func  # function transforms (torch.func): func.grad, func.jacrev, func.hessian, func.vmap, ...

@@ -7,13 +7,14 @@ a bias feature, float64):
     grad L = X^T (p - y) / n + lam * w,     H = X^T diag(p (1 - p)) X / n + lam * I,     p = sigmoid(X w)
 
 The loss is nn.functional.binary_cross_entropy_with_logits (softplus(z) - y z, smooth at z = 0) plus the L2
-term; both derivatives come from the engine. A Hessian-vector product is a
-double backward: g = grad(L, w, create_graph=True) is itself a graph, and grad(g . v, w) = H v. The script
+term; all derivatives come from the function transforms of autograd_mini.func: func.grad(L)(w) is the
+gradient, func.hvp(L, w, v) a Hessian-vector product (a double backward: g = grad L recorded with
+create_graph is itself a graph, and the gradient of g . v is H v, the Hessian never formed), and
+func.hessian(L)(w) the whole Hessian (g recorded once, then all its rows in one batched backward). The script
 
 1. checks H v against central differences of the gradient, (g(w + eps v) - g(w - eps v)) / (2 eps), and
    against the explicit Hessian above computed in numpy (prints the max abs errors);
-2. runs Newton's method w <- w - H^{-1} g from w = 0 twice: with H built column by column from HVPs
-   (H e_j), and matrix-free with conjugate gradients that only ever ask for H v (Newton-CG). The gradient
+2. runs Newton's method w <- w - H^{-1} g from w = 0 twice: with H from func.hessian, and matrix-free with conjugate gradients that only ever ask for H v (Newton-CG). The gradient
    norm per step shows quadratic convergence (the number of correct digits doubles), next to plain gradient
    descent, which is linear;
 3. plots the gradient norms (newton.png).
@@ -34,6 +35,7 @@ from common import Timer, make_parser, prepare_out, pyplot, save_figure, seed_al
 
 import autograd_mini as am  # noqa: E402
 import nn  # noqa: E402
+from autograd_mini import func  # noqa: E402
 from autograd_mini.data import load_digits  # noqa: E402
 
 
@@ -46,7 +48,7 @@ def load_problem(classes=(3, 8)):
 
 
 class LogisticLoss:
-    """L(w) and its derivatives through the engine (value, gradient, HVP, Hessian) plus the numpy Hessian."""
+    """L(w) and its derivatives by autograd_mini.func (gradient, HVP, Hessian) plus the numpy Hessian."""
 
     def __init__(self, X, y, lam):
         self.X, self.y, self.lam = X, y, lam
@@ -56,27 +58,16 @@ class LogisticLoss:
         z = self._X @ w
         return nn.functional.binary_cross_entropy_with_logits(z, self._y) + 0.5 * self.lam * (w * w).sum()
 
-    def _leaf(self, w):
-        return am.Tensor(np.array(w, dtype=np.float64), requires_grad=True)
-
     def gradient(self, w):
-        wt = self._leaf(w)
-        (g,) = am.grad(self(wt), wt)
-        return g.data
+        return func.grad(self)(w).data
 
     def hvp(self, w, v):
-        """H(w) v by double backward: grad of (grad L . v)."""
-        wt = self._leaf(w)
-        (g,) = am.grad(self(wt), wt, create_graph=True)
-        (hv,) = am.grad((g * am.Tensor(np.asarray(v, dtype=np.float64))).sum(), wt)
-        return hv.data
+        """H(w) v by double backward (func.hvp: grad of (grad L . v)), without forming H."""
+        return func.hvp(self, w, np.asarray(v, dtype=np.float64))[1].data
 
     def gradient_and_hessian(self, w):
-        """g and H, column j of H being the HVP with the unit vector e_j (one graph for g, reused d times)."""
-        wt = self._leaf(w)
-        (g,) = am.grad(self(wt), wt, create_graph=True)
-        columns = [am.grad(g[j], wt, retain_graph=True)[0].data for j in range(len(w))]
-        return g.data.copy(), np.stack(columns, axis=1)
+        """g and H (func.hessian: grad L recorded once, then all its rows in one batched backward)."""
+        return self.gradient(w), func.hessian(self)(w).data
 
     def explicit_hessian(self, w):
         p = 1.0 / (1.0 + np.exp(-self.X @ w))
@@ -178,12 +169,12 @@ def main(argv=None):
         hess_err_star = float(np.abs(H_star - loss.explicit_hessian(w_newton)).max())
         w_cg, cg_norms, cg_hvps = newton(loss, w0, matrix_free=True)
         _, gd_norms = gradient_descent(loss, w0, 100 if args.quick else 2000)
-        print("step   |g| Newton (H from HVPs)   |g| Newton-CG (HVPs per step)")
+        print("step   |g| Newton (func.hessian)   |g| Newton-CG (HVPs per step)")
         for k in range(max(len(newton_norms), len(cg_norms))):
             a = f"{newton_norms[k]:.3e}" if k < len(newton_norms) else ""
             b = f"{cg_norms[k]:.3e}" + (f"  ({cg_hvps[k]})" if k < len(cg_hvps) else "") if k < len(cg_norms) else ""
             print(f"{k:4d}   {a:>24}   {b:>24}")
-        print(f"explicit vs HVP-built Hessian at the optimum: max abs error {hess_err_star:.2e}")
+        print(f"explicit vs func.hessian at the optimum: max abs error {hess_err_star:.2e}")
         print(f"gradient descent: |g| = {gd_norms[-1]:.3e} after {len(gd_norms)} steps")
         accuracy = float(((X @ w_newton > 0) == (y == 1)).mean())
         print(f"training accuracy at the optimum: {accuracy:.3f}; |w_newton - w_cg|_max = "
@@ -192,7 +183,7 @@ def main(argv=None):
     plt = pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(6, 4))
-        ax.semilogy(newton_norms, "o-", label="Newton, H column by column from HVPs")
+        ax.semilogy(newton_norms, "o-", label="Newton, H from func.hessian")
         ax.semilogy(cg_norms, "s--", label="Newton-CG (matrix-free, HVPs only)")
         ax.semilogy(gd_norms, "-", color="gray", label="gradient descent, step 1/L")
         ax.set_xscale("symlog", linthresh=10)

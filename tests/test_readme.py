@@ -32,7 +32,7 @@ def test_the_custom_op_example_runs_gradchecks_and_prints_what_it_says(capsys):
     assert capsys.readouterr().out.strip() == "tensor([[10.        ,  4.47213595]], dtype=float64)"
 
 
-def _interop_block(marker):
+def _interop_block(marker):  # NOTE: the README block that contains marker
     (block,) = [b for b in BLOCKS if marker in b]
     return block
 
@@ -65,3 +65,13 @@ def test_the_interop_onnx_example_matches_onnx_runtime(tmp_path, monkeypatch, ca
     exec(compile(_interop_block("autograd_mini.onnx.export"), "README ONNX", "exec"), {})
     assert capsys.readouterr().out.strip() == "True"
     assert [p.name for p in tmp_path.iterdir()] == ["digits.onnx"]
+
+
+def test_the_function_transforms_example_runs_and_agrees():
+    namespace: dict = {}
+    exec(compile(_interop_block("func.hessian(f)(x)"), "README transforms", "exec"), namespace)
+    np = namespace["np"]
+    func, f, x = namespace["func"], namespace["f"], namespace["x"]
+    np.testing.assert_allclose(namespace["H"].data, func.jacfwd(func.jacrev(f))(x).data, rtol=1e-12)
+    np.testing.assert_allclose(namespace["hv"].data, namespace["H"].data[:, 0], rtol=1e-12)
+    assert namespace["J"].shape == (2, 2) and namespace["per_example"].shape == (4, 2)
