@@ -24,5 +24,6 @@ from .functional import (
     zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
 )
 from .gradcheck import gradcheck, gradgradcheck
+from .functional import split, chunk, unbind
 
 __version__ = "0.1.0"

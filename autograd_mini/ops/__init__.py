@@ -16,3 +16,4 @@ from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Co
 from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold
 from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad
+from .shape import Split  # NOTE: several outputs (see above)
