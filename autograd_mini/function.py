@@ -363,16 +363,14 @@ def _apply_multi(cls, ctx, inputs, ys):
     if not ys:
         raise RuntimeError(f"{cls.__name__}.forward returned an empty {type(ys).__name__}; return an array or a "
                            "non-empty tuple of arrays")
-    ys = [y if type(y) is _ndarray else np.asarray(y) for y in ys]
     enabled = _state.enabled if _grad_mode.off else True
-    record = enabled and any(t.requires_grad for t in inputs)
+    record = False
+    if enabled:
+        for t in inputs:
+            if t.requires_grad:
+                record = True
+                break
     outs = []
-    for y in ys:
-        o = _new(_Tensor)
-        o._data = y
-        o.requires_grad = False
-        o.grad_fn = None
-        outs.append(o)
     if record:
         n = len(inputs)
         if n <= 2:
@@ -384,17 +382,33 @@ def _apply_multi(cls, ctx, inputs, ys):
         ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
         ctx.seq = last_multi = _next_seq()
         ctx.scope = _scope
-        refs = []
-        for o in outs:
-            if o._data.dtype.kind in "fc":
+        refs, meta = [], []
+        for y in ys:
+            if type(y) is not _ndarray:
+                y = np.asarray(y)
+            o = _new(_Tensor)
+            o._data = y
+            dt = y.dtype
+            if dt.kind in "fc":
                 o.requires_grad = True
                 o.grad_fn = ctx
                 refs.append(weakref.ref(o))
             else:
+                o.requires_grad = False
+                o.grad_fn = None
                 refs.append(None)
+            meta.append((y.shape, dt))
+            outs.append(o)
         ctx._outputs = tuple(refs)
-        ctx._output_meta = tuple([(y.shape, y.dtype) for y in ys])
-    elif enabled is False:
+        ctx._output_meta = tuple(meta)
+        return tuple(outs)
+    for y in ys:
+        o = _new(_Tensor)
+        o._data = y if type(y) is _ndarray else np.asarray(y)
+        o.requires_grad = False
+        o.grad_fn = None
+        outs.append(o)
+    if enabled is False:
         for t in inputs:
             if t.requires_grad or t._nograd_op is not None:
                 for o in outs:

@@ -117,6 +117,9 @@ from ..ops import Transpose  # noqa: E402
 
 def _split_axis(op: str, x: Tensor, dim, axis) -> int:
     """The axis to split along (``dim``, or numpy's spelling ``axis``), checked and made non-negative."""
+    nd = x._data.ndim
+    if axis is None and type(dim) is int and -nd <= dim < nd and nd:
+        return dim % nd  # NOTE: the common case (LSTM and GRU cells split their gates at every step)
     if axis is not None:
         if dim not in (None, 0):
             raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one of them")
@@ -149,8 +152,10 @@ def split(x, split_size_or_sections, dim: int = 0, *, axis=None) -> tuple:
     """
     x = as_tensor(x)
     a = _split_axis("split", x, dim, axis)
-    n = x.shape[a]
+    n = x._data.shape[a]
     s = split_size_or_sections
+    if type(s) is int and 0 < s and n % s == 0:
+        return ops.Split.apply(x, sizes=(s,) * (n // s) if n else (0,), axis=a)  # NOTE: the common case
     if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
         s = int(s)
         if s < 0 or (s == 0 and n != 0):
@@ -190,7 +195,7 @@ def chunk(x, chunks: int, dim: int = 0, *, axis=None) -> tuple:
     if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks < 1:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     a = _split_axis("chunk", x, dim, axis)
-    n = x.shape[a]
+    n = x._data.shape[a]
     if n == 0:
         return ops.Split.apply(x, sizes=(0,) * int(chunks), axis=a)
     return split(x, -(-n // int(chunks)), a)

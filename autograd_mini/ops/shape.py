@@ -183,4 +183,4 @@ class Split(Function):
             elif squeeze:
                 g = F.expand_dims(g, axis)
             parts.append(g)
-        return parts[0] if len(parts) == 1 else F.concatenate(parts, axis=axis)
+        return parts[0] if len(parts) == 1 else Concatenate.apply(*parts, axis=axis)
