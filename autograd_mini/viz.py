@@ -694,7 +694,7 @@ def _fmt_value(a: np.ndarray) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "freed_inputs"})
+_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "freed_inputs", "materialize_grads"})
 
 
 def _fmt_attrs(node) -> str:
