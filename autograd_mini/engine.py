@@ -176,6 +176,7 @@ def _run_backward(
     # NOTE: the same trick for nodes with several outputs: only a graph younger than the newest such node can
     # hold one, and only then does each node get looked at for it.
     multi = made and _function.last_multi >= made[0].grad_fn.seq
+    outs = None  # the outputs of the multi-output node being processed (None for a single-output one)
     try:
         while made:
             t = pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
@@ -184,12 +185,13 @@ def _run_backward(
                 # its creation number, so they sit together at the end of `made`, and every consumer of any of
                 # them (all younger) has already been processed.
                 node = t.grad_fn
-                outs = [t]
+                group = [t]
                 while made and made[-1].grad_fn is node:
-                    outs.append(pop())
+                    group.append(pop())
                 t = None
                 gys = _output_grads(node, grads, wanted, kept, create_graph)
                 if gys is None:
+                    group = None
                     continue  # no output got a gradient
                 if check and node.seq < check:
                     inplace.check_saved(node)
@@ -198,8 +200,10 @@ def _run_backward(
                 else:
                     gxs = node.backward(node, *gys)
                 gys = None
+                if not retain_graph:
+                    outs = group  # NOTE: for the release below, which resets it
+                group = None
             else:
-                outs = None
                 gy = grads.pop(t, None)
                 if gy is None:
                     continue  # no gradient reached t (every rule on the way returned None)

@@ -498,3 +498,27 @@ def test_iter_graph_and_drawing_show_the_node_once():
         assert len(outs) == 3 and {o.split("label=")[1].split()[0] for o in outs} == {"0", "1", "2"}
         leaves = viz.draw_graph(y, show_tensors="leaves").source
         assert leaves.count('label="Split') == 1
+
+
+def test_a_node_whose_outputs_get_no_gradient_is_skipped():
+    class Block(Function):
+        """y = x, with no gradient for x (a stop-gradient)."""
+
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, gy):
+            return None
+
+    w = leaf(300)
+    x = w * 3.0
+    a, b = am.chunk(x, 2)
+    y = (Block.apply(a).sum() + Block.apply(b).sum()) + (x * 2.0).sum()
+    split, mul = a.grad_fn, x.grad_fn
+    del a, b
+    y.backward()
+    np.testing.assert_allclose(w.grad.data, np.full(300, 6.0))
+    assert split.inputs is not None and mul.inputs is None  # Split never ran (nothing reached it); Mul did
+    assert not is_freed(x)  # held here, so its values stay
