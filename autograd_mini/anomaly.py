@@ -138,23 +138,30 @@ def _checking_apply(cls, *inputs, **attrs):
     """Function.apply while anomaly mode is on: record the caller, check the output."""
     trace = _user_frame()
     out = _fast_apply.__func__(cls, *inputs, **attrs)
-    if out.grad_fn is not None:
-        out.grad_fn._trace = trace
-    if check_nan and not _in_backward and not _finite(out._data) and all(_finite(x._data) for x in inputs):
-        shapes = ", ".join(str(x.shape) for x in inputs)
-        raise AnomalyError(
-            f"{cls.__name__} (inputs of shapes {shapes}) returned {_bad(out._data)} from finite inputs, "
-            f"called at {where(trace)}"
-        )
+    outs = out if type(out) is tuple else (out,)  # NOTE: an op with several outputs returns a tuple
+    for o in outs:
+        if o.grad_fn is not None:
+            o.grad_fn._trace = trace
+            break
+    if check_nan and not _in_backward:
+        for k, o in enumerate(outs):
+            if not _finite(o._data) and all(_finite(x._data) for x in inputs):
+                shapes = ", ".join(str(x.shape) for x in inputs)
+                which = f" output {k} (of {len(outs)})" if type(out) is tuple else ""
+                raise AnomalyError(
+                    f"{cls.__name__} (inputs of shapes {shapes}) returned{which} {_bad(o._data)} from finite "
+                    f"inputs, called at {where(trace)}"
+                )
     return out
 
 
-def backward(node: Function, gy: Tensor):
-    """Run node's backward as the engine does, checking its gradients and annotating its errors."""
+def backward(node: Function, *gys: Tensor):
+    """Run node's backward as the engine does (one gradient per output: several for a multi-output node, None
+    for an output without one), checking its gradients and annotating its errors."""
     global _in_backward
     _in_backward += 1
     try:
-        gxs = node.backward(node, gy)
+        gxs = node.backward(node, *gys)
     except Exception as e:
         note = f"(anomaly mode) the {node.name} whose backward failed was called at {where(_trace(node))}"
         if hasattr(e, "add_note"):
@@ -169,7 +176,7 @@ def backward(node: Function, gy: Tensor):
     gs = gxs if type(gxs) is tuple else (gxs,)
     for i, (x, g) in enumerate(zip(node.inputs, gs)):
         if isinstance(g, Tensor) and not _finite(g._data):
-            if _finite(gy._data) and all(_finite(t._data) for t in node.inputs):
+            if all(_finite(g._data) for g in gys if g is not None) and all(_finite(t._data) for t in node.inputs):
                 raise AnomalyError(
                     f"{node.name}'s backward returned {_bad(g._data)} in the gradient of input {i} (shape "
                     f"{x.shape}) from finite values; the {node.name} was called at {where(_trace(node))}"

@@ -1,7 +1,8 @@
 """The backward pass: one graph walker, one accumulation point, one place where broadcasting is undone.
 
 The engine knows nothing about specific ops: it asks each node for ``backward(ctx, gy)`` and sums what comes
-back into the inputs' gradients.
+back into the inputs' gradients. A node with several outputs is asked once, ``backward(ctx, *gys)``, after the
+gradients of all its outputs are complete (the walk is over nodes in creation order, not over tensors).
 """
 from __future__ import annotations
 
@@ -172,23 +173,51 @@ def _run_backward(
     mode = grad_mode.state.enabled
     # NOTE: None, not False: ops run by backward do not mark their results as made under the user's no_grad()
     grad_mode.set_mode(True if create_graph else None)
+    # NOTE: the same trick for nodes with several outputs: only a graph younger than the newest such node can
+    # hold one, and only then does each node get looked at for it.
+    multi = made and _function.last_multi >= made[0].grad_fn.seq
+    outs = None  # the outputs of the multi-output node being processed (None for a single-output one)
     try:
         while made:
             t = pop()  # NOTE: popping drops the walk's reference, so a tensor can go once it is done
-            gy = grads.pop(t, None)
-            if gy is None:
-                continue  # no gradient reached t (every rule on the way returned None)
-            if t._hooks is not None:
-                gy = _run_hooks(t, gy, retain=wanted is None, create_graph=create_graph)
-            if wanted is not None and t in wanted:
-                kept[t] = gy
-            node = t.grad_fn
-            if check and node.seq < check:
-                inplace.check_saved(node)
-            if anomaly:
-                gxs = _anomaly.backward(node, gy)
+            if multi and t.grad_fn._outputs is not None:
+                # NOTE: a node with several outputs runs once, when the first of them comes up: its outputs share
+                # its creation number, so they sit together at the end of `made`, and every consumer of any of
+                # them (all younger) has already been processed.
+                node = t.grad_fn
+                group = [t]
+                while made and made[-1].grad_fn is node:
+                    group.append(pop())
+                t = None
+                gys = _output_grads(node, grads, wanted, kept, create_graph)
+                if gys is None:
+                    group = None
+                    continue  # no output got a gradient
+                if check and node.seq < check:
+                    inplace.check_saved(node)
+                if anomaly:
+                    gxs = _anomaly.backward(node, *gys)
+                else:
+                    gxs = node.backward(node, *gys)
+                gys = None
+                if not retain_graph:
+                    outs = group  # NOTE: for the release below, which resets it
+                group = None
             else:
-                gxs = node.backward(node, gy)
+                gy = grads.pop(t, None)
+                if gy is None:
+                    continue  # no gradient reached t (every rule on the way returned None)
+                if t._hooks is not None:
+                    gy = _run_hooks(t, gy, retain=wanted is None, create_graph=create_graph)
+                if wanted is not None and t in wanted:
+                    kept[t] = gy
+                node = t.grad_fn
+                if check and node.seq < check:
+                    inplace.check_saved(node)
+                if anomaly:
+                    gxs = _anomaly.backward(node, gy)
+                else:
+                    gxs = node.backward(node, gy)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             ins = node._inputs  # NOTE: node.inputs inlined (see Function.__slots__)
@@ -231,17 +260,59 @@ def _run_backward(
                 ins = b = None  # NOTE: references to inputs, like x above
                 if node._frees_more:
                     node.release_buffers()
-                d = t._data
-                if d.nbytes > _KEEP_BYTES:
-                    n = uses.pop(t, 0)  # NOTE: first: as a key of uses, t has one more reference
-                    if getrefcount(t) <= 2 + n:
-                        t._data = standin(d)
-                    d = None
+                if outs is None:
+                    d = t._data
+                    if d.nbytes > _KEEP_BYTES:
+                        n = uses.pop(t, 0)  # NOTE: first: as a key of uses, t has one more reference
+                        if getrefcount(t) <= 2 + n:
+                            t._data = standin(d)
+                        d = None
+                else:
+                    _steal_outputs(outs, uses)
+                    outs = None
     finally:
         grad_mode.set_mode(mode)
     if kept:
         grads.update(kept)
     return leaves, grads
+
+
+def _output_grads(node, grads: dict, wanted, kept: dict, create_graph: bool) -> Optional[list]:
+    """The gradients of a multi-output node's outputs, in order (popped from grads, after each output's hooks),
+    with zeros for the missing ones if node.materialize_grads (None for non-differentiable outputs); None if no
+    output got a gradient."""
+    gys, got = [], False
+    for r in node._outputs:
+        o = r() if r is not None else None
+        g = grads.pop(o, None) if o is not None else None
+        if g is not None:
+            got = True
+            if o._hooks is not None:
+                g = _run_hooks(o, g, retain=wanted is None, create_graph=create_graph)
+            if wanted is not None and o in wanted:
+                kept[o] = g
+        gys.append(g)
+    if not got:
+        return None
+    if node.materialize_grads:
+        for k, (g, r) in enumerate(zip(gys, node._outputs)):
+            if g is None and r is not None:
+                shape, dtype = node._output_meta[k]
+                gys[k] = _make(np.zeros(shape, dtype))
+    return gys
+
+
+def _steal_outputs(outs: list, uses: dict) -> None:
+    """Free the values of a multi-output node's processed outputs that nothing but the graph holds (see
+    "steal" in _run_backward); references here: the list, the loop variable and getrefcount's argument."""
+    for o in outs:
+        d = o._data
+        if d.nbytes > _KEEP_BYTES:
+            n = uses.pop(o, 0)
+            if getrefcount(o) <= 3 + n:
+                o._data = standin(d)
+    o = d = None
+    outs.clear()
 
 
 def _run_hooks(t: Tensor, g: Tensor, retain: bool, create_graph: bool) -> Tensor:
@@ -380,3 +451,4 @@ def grad(
 
 from . import functional as F  # noqa: E402  (functional imports engine indirectly through tensor)
 from .function import _LIVE, _MANY, _ONE  # noqa: E402
+from . import function as _function  # noqa: E402

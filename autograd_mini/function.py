@@ -9,6 +9,10 @@ A primitive subclasses Function and writes two static methods side by side (see 
 context ``ctx`` the output's ``grad_fn``. The node keeps its inputs (to compute derivatives) but holds its output
 only by weak reference, so tensor -> node -> tensor never forms a cycle and graphs are freed by reference
 counting alone.
+
+Multi-output nodes: a forward that returns a tuple (or list) of arrays makes ``apply`` return a tuple of
+Tensors, all with the same ``grad_fn``; its backward is then ``backward(ctx, *gys)``, one gradient per output,
+called once after every output's gradient is complete (see ``Function``).
 """
 from __future__ import annotations
 
@@ -81,12 +85,23 @@ class Function:
     passed to forward as they are. The engine checks what a user's backward returns: one gradient per input
     (None where there is none), each of the input's shape or of a shape it broadcasts to (then summed).
 
+    Several outputs: a forward may return a tuple of arrays, e.g. ``return np.sin(x), np.cos(x)``. Then
+    ``apply`` returns a tuple of Tensors (one node, the ``grad_fn`` of each of them) and backward receives one
+    gradient per output, ``backward(ctx, g_sin, g_cos)``, in a single call made once all of them are known. An
+    output that got no gradient (unused, or its consumers returned None) comes as zeros of its shape, as in
+    PyTorch; call ``ctx.set_materialize_grads(False)`` in forward to get None instead (and save the zeros).
+    Outputs that are not floating point (e.g. indices) are not differentiable: they do not require grad and
+    their gradient is always None. ``ctx.outputs`` gives the output Tensors (arrays saved with
+    ``save_for_backward`` come back as them, too). The same checks apply to what backward returns.
+
     Attributes:
         inputs: tuple of the input Tensors (None once backward has freed the graph).
         needs_input_grad: tuple of bools, one per input.
         seq: creation number; a node's inputs were all made by nodes with smaller numbers.
         scope: the innermost open Scope when the node was recorded (e.g. an nn.Module call), or None.
         name: display name, the class name (e.g. ``"Mul"``).
+        materialize_grads: for a node with several outputs, whether backward gets zeros (True, the default)
+            or None for an output without a gradient; the library's own multi-output ops set it False.
     """
 
     # NOTE: scope is a slot, set on every recorded node: a class default would send the assignment to a
@@ -103,6 +118,16 @@ class Function:
     _trusted = True  # the library's own ops: the engine does not check what their backward returns
     _saved = ()
     _frees_more = False  # True for ops with buffers and for users' ops: backward calls release_buffers()
+    # NOTE: multi-output nodes only (forward returned a tuple): weak references to the outputs (None for one that
+    # is not differentiable) and each output's (shape, dtype); None on every single-output node.
+    _outputs = None
+    _output_meta = None
+    materialize_grads = True
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """In forward of an op with several outputs: give backward zeros (True) or None (False) for outputs
+        that received no gradient."""
+        self.materialize_grads = bool(value)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -162,20 +187,35 @@ class Function:
             )
         out = []
         ins = self.inputs
-        y = self._output() if self._output is not None else None
+        ys = self.live_outputs()
         for v in self._saved:
             t = v
             if not isinstance(v, _Tensor):
                 t = next((x for x in ins if x._data is v), None)
-                if t is None and y is not None and y._data is v:
-                    t = y
+                if t is None:
+                    t = next((y for _, y in ys if y._data is v), None)
                 if t is None:
                     t = _make(np.asarray(v))
-            which = "output" if t is y else next((i for i, x in enumerate(ins) if x is t), None)
+            which = next((k for k, y in ys if y is t), None)
+            if which is None:
+                which = next((i for i, x in enumerate(ins) if x is t), None)
             if which is not None and inplace.changed_since(t, self.seq):
                 inplace.raise_modified(self, which, t)
             out.append(t)
         return tuple(out)
+
+    def live_outputs(self) -> list:
+        """[(label, tensor)] for the outputs still alive: ("output", y), or ("output k", y_k) for several."""
+        refs = self._outputs
+        if refs is None:
+            y = self._output() if self._output is not None else None
+            return [] if y is None else [("output", y)]
+        out = []
+        for k, r in enumerate(refs):
+            y = r() if r is not None else None
+            if y is not None:
+                out.append((f"output {k}", y))
+        return out
 
     @property
     def name(self) -> str:
@@ -185,8 +225,23 @@ class Function:
         return f"<{self.name}Backward>"
 
     @property
+    def outputs(self) -> tuple:
+        """The Tensors this node produced, in order (for a single-output node, ``(output,)``)."""
+        if self._outputs is None:
+            return (self.output,)
+        out = []
+        for k, r in enumerate(self._outputs):
+            y = r() if r is not None else None
+            if y is None:
+                raise GraphFreedError(f"{self.name}: its output {k} no longer exists (or is not differentiable)")
+            out.append(y)
+        return tuple(out)
+
+    @property
     def output(self):
         """The Tensor this node produced (alive while anybody, e.g. the running backward, holds it)."""
+        if self._outputs is not None:
+            raise AttributeError(f"{self.name} has {len(self._outputs)} outputs: use ctx.outputs, not ctx.output")
         ref = self._output
         out = ref() if ref is not None else None
         if out is None:
@@ -219,6 +274,8 @@ class Function:
         except (ValueError, IndexError) as e:
             raise _input_error(cls.__name__, inputs, e) from e
         if type(y) is not _ndarray:
+            if type(y) is tuple or type(y) is list:
+                return _apply_multi(cls, ctx, inputs, y)  # NOTE: several outputs: off the hot path
             y = np.asarray(y)  # NOTE: numpy returns scalars for 0-d results; Tensor.data is always an ndarray
         enabled = _state.enabled if _grad_mode.off else True  # NOTE: see grad_mode: no thread-local read
         if enabled:
@@ -293,6 +350,73 @@ class Function:
         raise NotImplementedError(f"{type(ctx).__name__} has no derivative")
 
 
+last_multi = 0  # the creation number of the newest multi-output node (0: none yet); read by the engine
+
+
+def _apply_multi(cls, ctx, inputs, ys):
+    """The rest of ``apply`` for a forward that returned several arrays: a tuple of Tensors sharing one node.
+
+    Only floating-point outputs are differentiable (require grad, have the node as grad_fn); others, e.g.
+    indices, are plain tensors.
+    """
+    global last_multi
+    if not ys:
+        raise RuntimeError(f"{cls.__name__}.forward returned an empty {type(ys).__name__}; return an array or a "
+                           "non-empty tuple of arrays")
+    enabled = _state.enabled if _grad_mode.off else True
+    record = False
+    if enabled:
+        for t in inputs:
+            if t.requires_grad:
+                record = True
+                break
+    outs = []
+    if record:
+        n = len(inputs)
+        if n <= 2:
+            ctx._inputs = _LIVE
+            ctx._in0 = inputs[0]
+            ctx._in1 = inputs[1] if n == 2 else _ONE
+        else:
+            ctx._inputs = tuple(inputs)
+        ctx.needs_input_grad = tuple([t.requires_grad for t in inputs])
+        ctx.seq = last_multi = _next_seq()
+        ctx.scope = _scope
+        refs, meta = [], []
+        for y in ys:
+            if type(y) is not _ndarray:
+                y = np.asarray(y)
+            o = _new(_Tensor)
+            o._data = y
+            dt = y.dtype
+            if dt.kind in "fc":
+                o.requires_grad = True
+                o.grad_fn = ctx
+                refs.append(weakref.ref(o))
+            else:
+                o.requires_grad = False
+                o.grad_fn = None
+                refs.append(None)
+            meta.append((y.shape, dt))
+            outs.append(o)
+        ctx._outputs = tuple(refs)
+        ctx._output_meta = tuple(meta)
+        return tuple(outs)
+    for y in ys:
+        o = _new(_Tensor)
+        o._data = y if type(y) is _ndarray else np.asarray(y)
+        o.requires_grad = False
+        o.grad_fn = None
+        outs.append(o)
+    if enabled is False:
+        for t in inputs:
+            if t.requires_grad or t._nograd_op is not None:
+                for o in outs:
+                    o._nograd_op = cls.__name__
+                break
+    return tuple(outs)
+
+
 
 _STANDINS: dict = {}
 
@@ -331,6 +455,8 @@ def _checked_apply(cls, *inputs, **attrs):
                 "number (keyword arguments are passed to forward as attributes)"
             )
     out = Function.apply.__func__(cls, *ts, **attrs)  # NOTE: looked up now, so anomaly mode sees user ops too
+    if type(out) is tuple:
+        return out  # NOTE: several outputs: the node already holds them by weak reference
     node = out.grad_fn
     if node is not None and node._output is None:
         node._output = weakref.ref(out)
@@ -346,8 +472,8 @@ def broadcasts_to(shape: tuple, target: tuple) -> bool:
 
 
 def _checked_backward(fn):
-    def backward(ctx, gy):
-        return check_gradients(ctx, fn(ctx, gy))
+    def backward(ctx, *gys):
+        return check_gradients(ctx, fn(ctx, *gys))
 
     backward.__wrapped__ = fn
     backward.__doc__ = fn.__doc__

@@ -120,16 +120,19 @@ def check_saved(node) -> None:
     saved = []
     if node.reads_inputs:
         saved.extend(enumerate(node.inputs))
-    out = node._output() if node._output is not None else None
-    if out is not None:
-        saved.append(("output", out))
+    if node._outputs is None:
+        out = node._output() if node._output is not None else None
+        if out is not None:
+            saved.append(("output", out))
+    elif node.save_output or not node._trusted:  # NOTE: several outputs: checked when backward may read them
+        saved.extend(node.live_outputs())
     for i, t in saved:
         if changed_since(t, seq):
             raise_modified(node, i, t)
 
 
 def raise_modified(node, which, t: Tensor) -> None:
-    what = "its output" if which == "output" else f"its input {which}"
+    what = f"its {which}" if isinstance(which, str) else f"its input {which}"  # which: "output", "output 1" or i
     raise RuntimeError(
         f"{node.name}: {what} (a tensor of shape {t.shape}, dtype {t.dtype}) was modified in place after it was "
         f"used: backward needs its values from before (saved version {_version_at(t, node.seq)}, current "

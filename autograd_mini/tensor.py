@@ -468,6 +468,16 @@ class Tensor:
     def __dlpack_device__(self) -> tuple:
         return interop.dlpack_device(self)
 
+    # ----- several outputs (one node; see functional.shape.split) -----------------------------------------
+    def split(self, split_size_or_sections, dim=0, *, axis=None):
+        return F.split(self, split_size_or_sections, dim, axis=axis)
+
+    def chunk(self, chunks, dim=0, *, axis=None):
+        return F.chunk(self, chunks, dim, axis=axis)
+
+    def unbind(self, dim=0, *, axis=None):
+        return F.unbind(self, dim, axis=axis)
+
 
 def tensor(data: Any, requires_grad: bool = False, dtype=None) -> Tensor:
     """Make a new leaf Tensor holding a copy of data (like ``torch.tensor``)."""

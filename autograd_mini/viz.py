@@ -358,9 +358,20 @@ class _Drawing:
 
         visible = [c != CONST and (all_tensors or c != INTER) and hidden_in(i) is None for i, c in enumerate(cat)]
 
+        # a node with several outputs is drawn once, as the op of the first of its outputs met by the walk
+        op_of = list(range(n))  # tensor i -> the tensor whose op node draws the op that made i
+        siblings: Dict[int, List[int]] = {}  # first output -> all outputs of that node in the drawing, in order
+        first_of: Dict[int, int] = {}
+        for i, t in enumerate(tensors):
+            node = t.grad_fn
+            if node is not None and node._outputs is not None:
+                op_of[i] = first_of.setdefault(id(node), i)
+                siblings.setdefault(op_of[i], []).append(i)
+        del first_of
+
         def ref(j):
             c = hidden_in(j)
-            return f"m{c}" if c is not None else f"t{j}" if visible[j] else f"op{j}"
+            return f"m{c}" if c is not None else f"t{j}" if visible[j] else f"op{op_of[j]}"
 
         # pass 2: op nodes and edges
         self.top: List[str] = []  # node lines outside every cluster
@@ -381,8 +392,14 @@ class _Drawing:
                 if cat[i] == OUTPUT:
                     module_outputs.setdefault(here, []).append(i)
                     self.edges.append(f"\t{dst} -> t{i}\n")
+                if op_of[i] != i:
+                    continue  # NOTE: another output of a node already drawn
             else:
                 dst = f"op{i}"
+                if op_of[i] != i:  # another output of a node already drawn: only its edge
+                    if visible[i]:
+                        self.edges.append(f"\top{op_of[i]} -> t{i} [label={_output_label(node, t)} fontsize=8]\n")
+                    continue
             args = []
             for p in node.parents(freed_ok=True):
                 j = index[id(p)]
@@ -412,12 +429,23 @@ class _Drawing:
             if attrs:
                 label += "\n" + attrs
             colour = f'fillcolor="{_OP_FILL}"'
-            if not visible[i]:  # NOTE: the op stands for its hidden output tensor, so it shows that tensor
+            outs = siblings.get(i)
+            if outs is not None:  # several outputs: each hidden one is shown on the op, each visible one labelled
+                hidden = [k for k in outs if not visible[k]]
+                for k in hidden[:3]:
+                    label += self._text(tensors[k], norms[k], show_shapes, show_values)
+                if len(hidden) > 3:
+                    label += f"\n(+{len(hidden) - 3} more)"
+                if hidden:
+                    colour = self._colour(norms[hidden[0]], _OP_FILL, None)
+                label += f"\n({len(node._outputs)} outputs)"
+            elif not visible[i]:  # NOTE: the op stands for its hidden output tensor, so it shows that tensor
                 label += self._text(t, norms[i], show_shapes, show_values)
                 colour = self._colour(norms[i], _OP_FILL, None)
             self._add(c, f"\top{i} [label={_q(label)} {_OP_STYLE} {colour}]\n")
             if visible[i]:
-                self.edges.append(f"\top{i} -> t{i}\n")
+                tail = f" [label={_output_label(node, t)} fontsize=8]" if outs is not None else ""
+                self.edges.append(f"\top{i} -> t{i}{tail}\n")
 
         # NOTE: a parameter shared by many folded calls (an RNN cell unrolled over time) would draw an edge to
         # each of them across the picture: it says how many calls share it instead.
@@ -729,12 +757,20 @@ def _fmt_summary(a: np.ndarray) -> str:
     return f"min {a.min():.3g} | mean {a.mean():.3g} | max {a.max():.3g}"
 
 
+def _output_label(node, t) -> str:
+    """The index of t among the outputs of node (a node with several outputs), as an edge label."""
+    for k, r in enumerate(node._outputs):
+        if r is not None and r() is t:
+            return str(k)
+    return '"?"'
+
+
 def _fmt_value(a: np.ndarray) -> str:
     v = a.item() if isinstance(a, np.ndarray) else a
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "freed_inputs"})
+_NODE_FIELDS = frozenset({"inputs", "needs_input_grad", "scope", "freed_inputs", "materialize_grads"})
 
 
 def _fmt_attrs(node) -> str:

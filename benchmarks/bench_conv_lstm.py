@@ -3,11 +3,16 @@ autograd_mini vs the same math written directly in numpy (im2col for the convolu
 backprop through time for the LSTM). Prints the ratio framework/numpy of the median times, the two timed in
 alternating blocks after a warm-up (bench_mlp.time_interleaved), so that both see the same machine.
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv_lstm.py
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv_lstm.py [--breakdown]
+
+The LSTM cell splits its four gates with one multi-output node (chunk: ops.Split); --breakdown prints the
+nodes recorded per step and the forward and backward times apart.
 """
 from __future__ import annotations
 
 import argparse
+import time
+from collections import Counter
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -56,6 +61,10 @@ def sigmoid(z):
 
 def numpy_lstm(xs, Wih, Whh, bih, bhh, G):
     """50 LSTM steps (PyTorch's equations, gates i, f, g, o), loss = sum(h_T * G); backprop through time."""
+    return numpy_lstm_backward(numpy_lstm_forward(xs, Wih, Whh, bih, bhh), Wih, Whh, bih, G)
+
+
+def numpy_lstm_forward(xs, Wih, Whh, bih, bhh):
     n, H = xs.shape[1], Whh.shape[1]
     h = np.zeros((n, H), F32)
     c = np.zeros((n, H), F32)
@@ -68,6 +77,11 @@ def numpy_lstm(xs, Wih, Whh, bih, bhh, G):
         tc = np.tanh(c_new)
         cache.append((x, h, c, i, f, g, o, tc))
         h, c = o * tc, c_new
+    return cache
+
+
+def numpy_lstm_backward(cache, Wih, Whh, bih, G):
+    n, H = G.shape
     gWih, gWhh, gb = np.zeros_like(Wih), np.zeros_like(Whh), np.zeros_like(bih)
     gh, gc = G, np.zeros((n, H), F32)
     for x, h_prev, c_prev, i, f, g, o, tc in reversed(cache):
@@ -84,17 +98,50 @@ def numpy_lstm(xs, Wih, Whh, bih, bhh, G):
 
 
 def framework_lstm(xs, cell, G):
+    framework_lstm_forward(xs, cell, G).backward()
+
+
+def framework_lstm_forward(xs, cell, G):
     for p in cell.parameters():
         p.grad = None
     h = c = None
     for x in xs:
         h, c = cell(x, None if h is None else (h, c))
-    (h * G).sum().backward()
+    return (h * G).sum()
+
+
+def lstm_breakdown(xs_np, xs, cell, weights, G, rounds):
+    """Forward and backward apart, for both sides (CPU time of this process, median of alternating rounds), and
+    the graph nodes recorded per step: where the framework's time goes."""
+    clock = time.process_time  # NOTE: CPU time: on a shared machine, time spent descheduled is left out
+    nodes = {id(t.grad_fn): t.grad_fn.name for t in am.iter_graph([framework_lstm_forward(xs, cell, G)])
+             if t.grad_fn is not None}
+    per_step = sorted(Counter(nodes.values()).items(), key=lambda kv: -kv[1])
+    steps = ", ".join(f"{k} {v // len(xs)}" for k, v in per_step if v >= len(xs))
+    print(f"  graph: {len(nodes)} nodes, per step: {steps}")
+    times = {k: [] for k in ("numpy forward", "numpy backward", "autograd_mini forward", "autograd_mini backward")}
+    for _ in range(rounds):
+        t0 = clock()
+        cache = numpy_lstm_forward(xs_np, *weights)
+        t1 = clock()
+        numpy_lstm_backward(cache, weights[0], weights[1], weights[2], G)
+        t2 = clock()
+        loss = framework_lstm_forward(xs, cell, G)
+        t3 = clock()
+        loss.backward()
+        t4 = clock()
+        for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            times[k].append(v)
+    med = {k: float(np.median(v)) * 1e3 for k, v in times.items()}
+    for side in ("forward", "backward"):
+        a, b = med[f"numpy {side}"], med[f"autograd_mini {side}"]
+        print(f"  {side:8s}: numpy {a:6.2f} ms   autograd_mini {b:6.2f} ms   ratio {b / a:.2f}")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=21)
+    p.add_argument("--breakdown", action="store_true", help="also time the LSTM's forward and backward apart")
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
     am.manual_seed(0)
@@ -130,7 +177,9 @@ def main(argv=None):
         [lambda: numpy_lstm(xs_np, Wih, Whh, bih, bhh, Gh), lambda: framework_lstm(xs, cell, Gh)], args.repeat
     )
     print(f"LSTMCell(32, 64) unrolled 50 steps, batch 16, fwd+bwd:   numpy {t_np * 1e3:7.2f} ms   "
-          f"autograd_mini {t_fw * 1e3:7.2f} ms   ratio {t_fw / t_np:.2f}")
+          f"autograd_mini {t_fw * 1e3:7.2f} ms   ratio {t_fw / t_np:.2f}   (target <= 1.4)")
+    if args.breakdown:
+        lstm_breakdown(xs_np, xs, cell, (Wih, Whh, bih, bhh), Gh, 2 * args.repeat)
 
 
 if __name__ == "__main__":

@@ -521,13 +521,21 @@ def _load_safetensors(path: str) -> Dict[str, np.ndarray]:
     try:
         arrays = st.load_file(path)
     except TypeError as e:  # NOTE: numpy has no dtype for it, e.g. bfloat16 ("data type 'bfloat16' not understood")
-        raise CheckpointError(f"cannot read safetensors file {path!r}: it holds a dtype numpy cannot represent ({e}); "
-                              "convert it where it was written, e.g. {k: v.float() for k, v in state.items()} in "
-                              "PyTorch") from e
+        raise CheckpointError(_unrepresentable(path, e)) from e
     except (SafetensorError, OSError, ValueError, BufferError, MemoryError) as e:
         raise CheckpointError(f"cannot read safetensors file {path!r}: the file is corrupt or not a safetensors "
                               f"file ({e})") from e
+    for name, arr in arrays.items():
+        # NOTE: once a package such as onnx has imported ml_dtypes, numpy reads bfloat16 as an extension dtype
+        # (kind "V") that no op here computes with: refuse it the same way, whatever was imported before
+        if arr.dtype.kind not in "biufc":
+            raise CheckpointError(_unrepresentable(path, f"{name!r} has dtype {arr.dtype}"))
     return {name: arr if arr.flags.writeable else arr.copy() for name, arr in arrays.items()}
+
+
+def _unrepresentable(path: str, detail) -> str:
+    return (f"cannot read safetensors file {path!r}: it holds a dtype numpy cannot represent ({detail}); convert "
+            "it where it was written, e.g. {k: v.float() for k, v in state.items()} in PyTorch")
 
 
 def _safetensors_hint(path: str) -> str:

@@ -45,8 +45,8 @@ def _wrap(cls, on_grads):
     """Make cls.backward pass its list of input gradients through on_grads(list) -> list."""
     original = cls.backward
 
-    def backward(ctx, gy):
-        gxs = original(ctx, gy)
+    def backward(ctx, *gys):  # NOTE: *gys: an op with several outputs gets one gradient per output
+        gxs = original(ctx, *gys)
         single = type(gxs) is not tuple
         out = on_grads([gxs] if single else list(gxs))
         return out[0] if single else tuple(out)

@@ -18,3 +18,4 @@ from .indexing import getitem, _index_arrays
 from .linalg import matmul, linear
 from .creation import zeros, ones, zeros_like, ones_like, randn, rand
 from .window import pad, unfold, fold
+from .shape import split, chunk, unbind

@@ -277,6 +277,19 @@ def _concatenate(b, node, t, ins):
     return b.add("Concat", [b.value(x, t.dtype) for x in node.inputs], axis=int(node.axis))
 
 
+def _split(b, node, t, ins):
+    """Output k of split/chunk/unbind: a Slice of the input along the axis (and a Squeeze for unbind)."""
+    k = next(i for i, r in enumerate(node._outputs) if r is not None and r() is t)
+    nodes = [node] + [u.grad_fn for u in b.twins[t]]
+    if not all(n.sizes == node.sizes for n in nodes):
+        raise ExportError(f"export: the sizes of {node.name}{b.where(node)} change with the input sizes; split "
+                          "along an axis that is not dynamic")
+    start = sum(node.sizes[:k])
+    y = b.add("Slice", [ins[0], b.ints([start], "starts"), b.ints([start + node.sizes[k]], "ends"),
+                        b.ints([node.axis], "axes")])
+    return b.add("Squeeze", [y, b.ints([node.axis], "axes")]) if node.squeeze else y
+
+
 def _linear(b, node, t, ins):
     x = node.inputs[0]
     ins = [b.value(v, t.dtype) for v in node.inputs]
@@ -447,7 +460,7 @@ EMIT: Dict[str, Callable] = {
     "SigmoidGrad": _sigmoid_grad, "Clip": _clip, "Cast": _cast,
     "Sum": _sum, "Max": _max, "LogSumExp": _logsumexp,
     "Reshape": _reshape, "Transpose": _transpose, "BroadcastTo": _broadcast_to, "SumTo": _sum_to,
-    "GetItem": _getitem, "Concatenate": _concatenate,
+    "GetItem": _getitem, "Concatenate": _concatenate, "Split": _split,
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
 }

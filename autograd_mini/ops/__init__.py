@@ -8,6 +8,18 @@ Rules of this package:
 - Gradients may come back in the broadcast shape: the engine sums them to each input's shape, once, for all ops.
 
 Everything not in this package is a composite in functional/ (a module per family), whose derivative follows from these.
+
+Multi-output primitives: a forward may return a tuple of arrays. ``apply`` then returns a tuple of Tensors that
+share one node, and the node's backward is ``backward(ctx, *gys)``: one gradient per output, in one call that the
+engine makes after every output's gradient is complete (it walks nodes in creation order; the outputs of a node
+share its number). A library op receives None for an output that got no gradient (it sets
+``materialize_grads = False``); users' ops receive zeros unless they call ``ctx.set_materialize_grads(False)``.
+Outputs that are not floating point are not differentiable (their gradient is always None).
+
+``Split`` (split / chunk / unbind) is the first one. It is a primitive for speed: composed from GetItem, k pieces
+cost k nodes whose backwards each scatter into a full-size array of zeros (IndexAdd), and then k - 1 full-size
+additions; Split is one node whose backward is one concatenation (zeros only for the unused pieces). LSTMCell
+splits its four gates with it at every step (benchmarks/bench_conv_lstm.py).
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)
@@ -16,3 +28,4 @@ from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Co
 from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold
 from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad
+from .shape import Split  # NOTE: several outputs (see above)

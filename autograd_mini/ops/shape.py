@@ -143,3 +143,44 @@ class Concatenate(Function):
                 grads.append(None)
             start = stop
         return tuple(grads)
+
+
+from ._util import _const  # noqa: E402  (kept with Split, the op that uses it)
+
+
+class Split(Function):
+    """y_k = x[..., s_k : s_k + n_k, ...] along ``axis`` (``sizes`` = n_0, n_1, ...; without the axis when
+    ``squeeze``, as unbind);  dy/dx = the output gradients joined back along axis, zeros for an output that got
+    none.
+
+    NOTE: a primitive with several outputs (see the package docstring): one node instead of one GetItem per
+    piece, whose backward would scatter each piece's gradient into a full-size array of zeros and then add the
+    pieces' arrays up; here backward is a single concatenation. The outputs are views of x, as in PyTorch.
+    """
+
+    reads_inputs = False
+    materialize_grads = False  # NOTE: a missing gradient becomes zeros of its piece only, inside backward
+
+    @staticmethod
+    def forward(ctx, x, sizes, axis, squeeze=False):
+        ctx.axis, ctx.sizes, ctx.squeeze = axis, sizes, squeeze
+        lead = (slice(None),) * axis
+        out, start = [], 0
+        for n in sizes:
+            out.append(x[lead + ((start if squeeze else slice(start, start + n)),)])
+            start += n
+        return out
+
+    @staticmethod
+    def backward(ctx, *gys):
+        axis, squeeze = ctx.axis, ctx.squeeze
+        shape = ctx.inputs[0].shape
+        dtype = ctx.inputs[0].dtype
+        parts = []
+        for g, n in zip(gys, ctx.sizes):
+            if g is None:
+                g = _const(np.zeros(shape[:axis] + (n,) + shape[axis + 1:], dtype))
+            elif squeeze:
+                g = F.expand_dims(g, axis)
+            parts.append(g)
+        return parts[0] if len(parts) == 1 else Concatenate.apply(*parts, axis=axis)

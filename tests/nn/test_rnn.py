@@ -122,3 +122,32 @@ def test_unbatched_input_and_errors():
     no_bias = nn.LSTMCell(3, 2, bias=False)
     assert no_bias.bias_ih is None and [n for n, _ in no_bias.named_parameters()] == ["weight_ih", "weight_hh"]
     assert repr(nn.RNNCell(3, 2, "relu")) == "RNNCell(3, 2, nonlinearity='relu')"
+
+
+def test_lstm_cell_splits_its_gates_with_one_node():
+    cell = nn.LSTMCell(3, 4).double()
+    h, c = cell(T(np.ones((2, 3))), (T(np.ones((2, 4))), T(np.ones((2, 4)))))
+    nodes = {id(t.grad_fn): t.grad_fn.name for t in am.iter_graph([h, c]) if t.grad_fn is not None}
+    names = sorted(nodes.values())
+    assert names.count("Split") == 1 and "GetItem" not in names
+    split = next(t.grad_fn for t in am.iter_graph([h, c]) if t.grad_fn is not None and t.grad_fn.name == "Split")
+    assert [o.shape for o in split.outputs] == [(2, 4)] * 4
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_cell_unbatched_and_without_bias_gradients(bias):
+    am.manual_seed(1)
+    cell = nn.LSTMCell(3, 2, bias=bias).double()
+    rng = np.random.default_rng(1)
+    x, h, c = rng.standard_normal(3), rng.standard_normal(2), rng.standard_normal(2)
+    names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if bias else [])
+    ps = [T(getattr(cell, n).data) for n in names]
+    h1, c1 = cell(T(x), (T(h), T(c)))
+    ref = lstm_ref(x, h, c, *[p.data for p in ps], *([0.0, 0.0] if not bias else []))
+    np.testing.assert_allclose(h1.data, ref[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c1.data, ref[1], rtol=1e-12, atol=1e-12)
+
+    def run(x_, h_, c_, *ps_):
+        return nn.functional_call(cell, dict(zip(names, ps_)), x_, (h_, c_))
+
+    assert gradcheck(run, (T(x), T(h), T(c), *ps))

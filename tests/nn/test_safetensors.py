@@ -267,3 +267,13 @@ def test_pytorch_batchnorm_state_loads_with_strict_false(tmp_path, st):
     with torch.no_grad():
         expected = net(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(ours(am.Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_bfloat16_file_is_refused_even_after_ml_dtypes_taught_numpy_the_dtype(tmp_path, st):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("ml_dtypes")  # onnx imports it; numpy then reads bfloat16 as an extension dtype
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(tmp_path / "bf16.safetensors"))
+    with pytest.raises(nn.CheckpointError, match=r"numpy cannot represent.*'w' has dtype bfloat16"):
+        nn.load(tmp_path / "bf16.safetensors")
