@@ -210,12 +210,28 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        # NOTE: exp(-log(1 + exp(-x))) never overflows and keeps tiny values (sigmoid(-50) ~ 2e-22) exact.
-        return np.exp(-np.logaddexp(0, -x))
+        # NOTE: 1 / (1 + exp(-x)) in place: three passes, accurate to an ulp (also tiny values: sigmoid(-50) ~ 2e-22
+        # has e^50 in the denominator). Where exp(-x) would overflow (x < -88 in float32), the two-branch form.
+        if x.dtype.kind == "f" and x.ndim:
+            t = np.negative(x)
+            if t.max() <= _EXP_MAX.get(x.dtype, 0.0):
+                np.exp(t, out=t)
+                t += 1
+                return np.reciprocal(t, out=t)
+        return _sigmoid_two_branch(x)
 
     @staticmethod
     def backward(ctx, gy):
         return SigmoidGrad.apply(gy, ctx.output)
+
+
+_EXP_MAX = {np.dtype(d): float(np.log(np.finfo(d).max)) for d in (np.float16, np.float32, np.float64)}
+
+
+def _sigmoid_two_branch(x):
+    """sigmoid without overflow for any x: 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0, with e = exp(-|x|)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
 
 
 class SigmoidGrad(Function):

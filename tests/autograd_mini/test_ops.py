@@ -4,6 +4,7 @@ Each row names an op once, with its NumPy reference and the values it is tested 
 ties and domain edges). Kink and tie conventions are pinned down by explicit example tests at the end.
 """
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -651,3 +652,22 @@ def test_dim_and_keepdim_are_aliases_of_axis_and_keepdims():
     np.testing.assert_array_equal(am.mean(x, dim=0).numpy(), [1.5, 2.5, 3.5])
     with pytest.raises(TypeError, match="both axis=0 and dim=1"):
         x.sum(0, dim=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sigmoid_is_accurate_at_every_scale_and_never_overflows(dtype):
+    """1 / (1 + exp(-x)) where exp(-x) is finite, the two-branch form where it would overflow (x < -88 in
+    float32): relative error of an ulp or two against the exact value, tiny results included, no warning."""
+    x = np.concatenate([np.linspace(-60, 60, 1201), [-1e4, 1e4, 0.0, -np.inf, np.inf, np.nan]]).astype(dtype)
+    exact = 1 / (1 + np.exp(-x.astype(np.longdouble)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for xs in (x[:1201], x):  # without and with values that would overflow exp(-x)
+            y = am.sigmoid(xs).numpy()
+            assert y.dtype == dtype
+            ref = exact[: len(xs)]
+            normal = np.isfinite(xs) & (ref > np.finfo(dtype).tiny)
+            rel = np.abs(y[normal] - ref[normal]) / ref[normal]
+            assert rel.max() <= 4 * np.finfo(dtype).eps, rel.max()
+    np.testing.assert_array_equal(am.sigmoid(x).numpy()[-6:], np.array([0, 1, 0.5, 0, 1, np.nan], dtype))
+    assert am.sigmoid(np.array(-100.0, dtype)).numpy() == dtype(1 / (1 + np.exp(np.longdouble(100))))  # 0-d: two-branch
