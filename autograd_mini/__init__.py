@@ -28,7 +28,8 @@ from .functional import (  # elementwise math, activations and creation (issue 1
     exp2, rsqrt, reciprocal, square, floor, ceil, trunc, round, remainder, fmod, copysign, logaddexp, lerp, isnan,
     isinf, isfinite, logical_and, logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor,
     bitwise_not, gelu, silu, softplus, elu, selu, celu, mish, hardtanh, relu6, hardsigmoid, hardswish, logsigmoid,
-    softsign, softmin, normalize,
+    softsign, softmin, normalize, empty, full, full_like, eye, arange, linspace, meshgrid, one_hot, randint, normal,
+    uniform,
 )
 from .gradcheck import gradcheck, gradgradcheck
 

@@ -23,4 +23,5 @@ from .shape import (reshape, transpose, swapaxes, flatten, broadcast_to, sum_to,
 from .indexing import getitem, _index_arrays
 from .linalg import matmul, linear
 from .creation import zeros, ones, zeros_like, ones_like, randn, rand
+from .creation import empty, full, full_like, eye, arange, linspace, meshgrid, one_hot, randint, normal, uniform
 from .window import pad, unfold, fold
