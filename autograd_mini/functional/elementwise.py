@@ -378,13 +378,17 @@ def copysign(a, b) -> Tensor:
 
 
 def logaddexp(a, b) -> Tensor:
-    """log(exp(a) + exp(b)) without overflow: max(a, b) + log1p(exp(-|a - b|))."""
+    """log(exp(a) + exp(b)) without overflow: a + log1p(exp(b - a)) where a >= b, else the same with a, b swapped."""
     a, b = _pair(a, b)
     a, b = _float(a), _float(b)
-    m = maximum(a, b)  # NOTE: a tie splits the gradient 0.5/0.5, which is the true derivative there
+    # NOTE: two branches, not max(a, b) + log1p(exp(-|a - b|)): that one's second derivative is 0 at a == b
+    # (max's tie split and abs's kink are piecewise constant). The exponent is clipped at 0 so that the branch
+    # where() discards neither overflows nor sends nan back.
     with np.errstate(invalid="ignore"):
-        d = abs(sub(a, b))
-        y = add(m, log1p(exp(neg(d))))
+        d = sub(b, a)
+        first = add(a, log1p(exp(clip(d, max=0.0))))
+        second = add(b, log1p(exp(clip(neg(d), max=0.0))))
+        y = where(a._data >= b._data, first, second)
     both_inf = np.isinf(a._data) & (a._data == b._data)  # NOTE: (-inf) - (-inf) is nan; the answer is a
     if both_inf.any():
         y = where(both_inf, a, y)
