@@ -376,10 +376,10 @@ class Tensor:
     def logsumexp(self, axis=None, keepdims=False):
         return F.logsumexp(self, axis, keepdims)
 
-    def softmax(self, axis=-1, *, dim=None):
+    def softmax(self, axis=None, *, dim=None):
         return F.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis=-1, *, dim=None):
+    def log_softmax(self, axis=None, *, dim=None):
         return F.log_softmax(self, axis, dim=dim)
 
     def argmax(self, axis=None, keepdims=False):

@@ -7,12 +7,13 @@ hardswish'(-3) = -0.5, elu'(0) = alpha, ...) the composition is written so that 
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
 from ..tensor import Tensor, _make
 from ._args import _float, _torch_dims, as_tensor
-from .elementwise import abs, add, clip, div, erfc, exp, expm1, log1p, maximum, minimum, mul, neg, pow, where
+from .elementwise import abs, add, clip, div, erfc, exp, expm1, log1p, mul, neg, pow, where
 from .reduction import logsumexp, max as _max, sum as _sum
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -53,17 +54,24 @@ def _softmax_axis(op: str, x: Tensor, axis, dim):
     return axis
 
 
-def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
-    """log_softmax(x) = x - logsumexp(x) along ``axis`` (or PyTorch's ``dim``); stable because LogSumExp
-    subtracts the max in forward."""
+def log_softmax(x, axis: Optional[int] = None, *, dim=None) -> Tensor:
+    """log_softmax(x) = z - logsumexp(z) with z = x - max(x) along ``axis`` (or PyTorch's ``dim``), as PyTorch.
+
+    NOTE: the max is a constant here (log_softmax does not change when x is shifted, so the gradient is exact).
+    Shifting first keeps float32 precise at large logits: x - logsumexp(x) near 1e4 has logsumexp's ulp, 1e-3.
+    """
     x = _float(x)
     axis = _softmax_axis("log_softmax", x, axis, dim)
     if x._data.ndim == 0:
-        return x - logsumexp(x.reshape(1), axis=0).reshape(())
-    return x - logsumexp(x, axis=axis, keepdims=True)
+        x, axis = x.reshape(1), 0
+        return log_softmax(x, axis).reshape(())
+    m = np.max(x._data, axis=axis, keepdims=True)
+    m[~np.isfinite(m)] = 0  # NOTE: a row of -inf (or one holding +inf) keeps its values, as logsumexp gives them
+    z = x - _make(m)
+    return z - logsumexp(z, axis=axis, keepdims=True)
 
 
-def softmax(x, axis: int = -1, *, dim=None) -> Tensor:
+def softmax(x, axis: Optional[int] = None, *, dim=None) -> Tensor:
     """exp(x - max(x)) / sum(exp(x - max(x))) along ``axis`` (or PyTorch's ``dim``), as PyTorch computes it:
     finite for logits of any size, and each row sums to 1 to the dtype's precision."""
     x = _float(x)
@@ -73,8 +81,8 @@ def softmax(x, axis: int = -1, *, dim=None) -> Tensor:
     return ops.Softmax.apply(x, axis=axis)
 
 
-def softmin(x, axis: int = -1, *, dim=None) -> Tensor:
-    """softmax(-x) along ``axis`` (or ``dim``)."""
+def softmin(x, axis: Optional[int] = None, *, dim=None) -> Tensor:
+    """softmax(-x) along ``axis`` (or ``dim``; the last axis if neither is given)."""
     return softmax(neg(_float(x)), axis, dim=dim)
 
 
@@ -161,17 +169,27 @@ def hardsigmoid(x) -> Tensor:
 
 
 def hardswish(x) -> Tensor:
-    """x * relu6(x + 3) / 6; the derivative is x/3 + 1/2 on [-3, 3] (so -0.5 at -3 and 1.5 at 3, as PyTorch)."""
+    """x * relu6(x + 3) / 6; the derivative is x/3 + 1/2 strictly between -3 and 3, 0 at -3 and 1 at 3 (as
+    PyTorch 2)."""
     x = _float(x)
     d = x._data
     middle = x * (x + 3.0) / 6.0
-    return where(d < -3, _make(np.zeros((), d.dtype)), where(d <= 3, middle, x))
+    return where(d <= -3, _make(np.zeros((), d.dtype)), where(d < 3, middle, x))
 
 
 def logsigmoid(x) -> Tensor:
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), finite and accurate for large |x|."""
-    x = _float(x)
-    return minimum(x, 0.0) - log1p(exp(neg(abs(x))))
+    """log(sigmoid(x)) = -log1p(exp(-x)), finite and accurate for large |x|."""
+    return neg(_log1p_exp(neg(_float(x))))
+
+
+def _log1p_exp(z: Tensor) -> Tensor:
+    """log(1 + exp(z)) for any z: z + log1p(exp(-z)) where z > 0, else log1p(exp(z)).
+
+    NOTE: two branches, not max(z, 0) + log1p(exp(-|z|)), whose second derivative is 0 at z = 0 (abs's kink);
+    each exponent is clipped at 0 so that the branch where() discards neither overflows nor sends nan back.
+    """
+    pos = z._data > 0
+    return where(pos, z + log1p(exp(clip(neg(z), max=0.0))), log1p(exp(clip(z, max=0.0))))
 
 
 def softsign(x) -> Tensor:
