@@ -6,12 +6,10 @@ Rounding functions (floor, ceil, round, trunc, sign, div with a rounding mode) h
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..tensor import Tensor, _make
-from ._args import _default, _float, _pair, as_tensor
+from ._args import _float, _pair, as_tensor
 
 
 def add(a, b) -> Tensor:

@@ -100,19 +100,23 @@ class Pow(Function):
         a, b = ctx.inputs
         na, nb = ctx.needs_input_grad
         ga = gb = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if na:
+        if na:
+            # NOTE: masked only where 0 * 0**-1 is nan (b == 0 at a == 0): elsewhere b == 0 gives 0 already and
+            # stays differentiable. The cheap test on b comes first: this backward is hot (x ** 2).
+            zero_b = b._data == 0
+            mask = zero_b & (a._data == 0) if zero_b.any() else None
+            if mask is not None and mask.any():
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ga = F.where(mask, _const(np.zeros((), gy.dtype)), gy * b * a ** (b - 1))
+            else:
                 ga = gy * b * a ** (b - 1)
-                # NOTE: only where 0 * 0**-1 is nan: elsewhere b == 0 gives 0 already, and stays differentiable
-                zero_b = (b._data == 0) & (a._data == 0)
-                if zero_b.any():
-                    ga = F.where(zero_b, _const(np.zeros((), ga.dtype)), ga)
-            if nb:
+        if nb:
+            mask = (a._data == 0) & (b._data >= 0)
+            if mask.any():
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gb = F.where(mask, _const(np.zeros((), gy.dtype)), gy * ctx.output * F.log(a))
+            else:
                 gb = gy * ctx.output * F.log(a)
-                ad = a._data
-                zero_a = (ad == 0) & (b._data >= 0)
-                if zero_a.any():
-                    gb = F.where(zero_a, _const(np.zeros((), gb.dtype)), gb)
         return ga, gb
 
 
