@@ -90,6 +90,19 @@ def _pair(a, b):
         if a._data.dtype.kind in "biu":
             a = _promote(a, b)
         b = _lift(b, a)
+    elif a._data.dtype is not b._data.dtype:
+        a, b = _mixed(a, b)
+    return a, b
+
+
+def _mixed(a: Tensor, b: Tensor):
+    """Two tensors of different dtypes: an integer or bool one takes the other's floating dtype (PyTorch's rule:
+    int64 with float32 is float32, where numpy says float64); other mixes are left to numpy."""
+    ka, kb = a._data.dtype.kind, b._data.dtype.kind
+    if ka in "biu" and kb in "fc":
+        a = _make(a._data.astype(b._data.dtype))
+    elif kb in "biu" and ka in "fc":
+        b = _make(b._data.astype(a._data.dtype))
     return a, b
 
 

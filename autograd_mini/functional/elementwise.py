@@ -1,7 +1,9 @@
 """Elementwise arithmetic and math functions, comparisons, logical and bitwise operators, dtype conversion.
 
 Integer and bool tensors: math functions (exp, sin, erf, ...) return the default float dtype, as PyTorch;
-arithmetic with a Python number keeps the tensor's dtype unless the number is a float (see ``_args._pair``).
+arithmetic with a Python number keeps the tensor's dtype unless the number is a float (see ``_args._pair``),
+and an integer tensor with a float tensor gives the float tensor's dtype (``_args._mixed``; numpy would give
+float64 for int64 with float32).
 Rounding functions (floor, ceil, round, trunc, sign, div with a rounding mode) have a zero gradient, as PyTorch.
 """
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor, _make
-from ._args import _float, _pair, as_tensor
+from ._args import _float, _mixed, _pair, as_tensor
 
 
 def add(a, b) -> Tensor:
     """a + b with numpy broadcasting."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _pair(a, b)
+    elif a._data.dtype is not b._data.dtype:
+        a, b = _mixed(a, b)
     return Add.apply(a, b)
 
 
@@ -23,6 +27,8 @@ def sub(a, b) -> Tensor:
     """a - b with numpy broadcasting."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _pair(a, b)
+    elif a._data.dtype is not b._data.dtype:
+        a, b = _mixed(a, b)
     return Sub.apply(a, b)
 
 
@@ -30,6 +36,8 @@ def mul(a, b) -> Tensor:
     """a * b with numpy broadcasting."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _pair(a, b)
+    elif a._data.dtype is not b._data.dtype:
+        a, b = _mixed(a, b)
     return Mul.apply(a, b)
 
 
@@ -42,6 +50,8 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
     """
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _pair(a, b)
+    elif a._data.dtype is not b._data.dtype:
+        a, b = _mixed(a, b)
     if rounding_mode is not None:
         return _rounded_div(a, b, rounding_mode)
     if a._data.dtype.kind in "biu" and b._data.dtype.kind in "biu":
@@ -84,6 +94,8 @@ def pow(a, b) -> Tensor:
     """a ** b with numpy broadcasting; either side may be a Tensor or a number."""
     if type(a) is not Tensor or type(b) is not Tensor:
         a, b = _pair(a, b)
+    elif a._data.dtype is not b._data.dtype:
+        a, b = _mixed(a, b)
     return Pow.apply(a, b)
 
 
@@ -367,12 +379,15 @@ def _mod(op: str, a, b, floor_: bool) -> Tensor:
 
 def copysign(a, b) -> Tensor:
     """|a| with the sign of b (b's sign bit, so -0.0 counts as negative); d/da = sign(a) * sign(result)
-    (0 at a == 0), and b gets no gradient (PyTorch: zero)."""
+    (0 at a == 0), d/db = 0 (as PyTorch)."""
     a, b = _pair(a, b)
     a = _float(a)
     neg_b = np.signbit(b._data)
     mag = abs(a)
-    return where(neg_b, neg(mag), mag)
+    y = where(neg_b, neg(mag), mag)
+    if b.requires_grad:
+        y = ops.Where.apply(b, y, cond=np.zeros((), dtype=bool))  # NOTE: value y, a zero gradient for b
+    return y
 
 
 def logaddexp(a, b) -> Tensor:
