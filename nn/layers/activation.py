@@ -44,9 +44,9 @@ class LeakyReLU(Module):
 class Softmax(Module):
     """y = exp(x) / sum(exp(x)) along ``axis`` (default the last)."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1, *, dim=None):
         super().__init__()
-        self.axis = axis
+        self.axis = axis if dim is None else dim  # NOTE: dim is PyTorch's name for the axis
 
     def forward(self, x):
         return AF.softmax(x, self.axis)
@@ -58,9 +58,9 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """y = x - logsumexp(x) along ``axis`` (default the last); stable for large logits."""
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1, *, dim=None):
         super().__init__()
-        self.axis = axis
+        self.axis = axis if dim is None else dim  # NOTE: dim is PyTorch's name for the axis
 
     def forward(self, x):
         return AF.log_softmax(x, self.axis)

@@ -295,3 +295,10 @@ def test_functions_are_in_nn_functional():
     for name in ("gelu", "silu", "softplus", "elu", "selu", "celu", "mish", "hardswish", "hardsigmoid", "relu6",
                  "hardtanh", "logsigmoid", "softsign", "softmin", "normalize", "one_hot"):
         assert getattr(nn.functional, name) is getattr(am, name)
+
+
+def test_softmax_modules_accept_dim():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(nn.Softmax(dim=0)(x).numpy(), am.softmax(x, 0).numpy())
+    np.testing.assert_array_equal(nn.LogSoftmax(dim=0)(x).numpy(), am.log_softmax(x, 0).numpy())
+    np.testing.assert_array_equal(nn.Softmax(1)(x).numpy(), am.softmax(x, 1).numpy())
