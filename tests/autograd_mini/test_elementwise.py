@@ -434,6 +434,7 @@ def test_tensor_with_python_number_promotes_like_torch(default):
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # NOTE: 1 / 0 is among the pairs, on purpose
 def test_integer_tensor_with_float_tensor_promotes_like_torch():
     pairs = [(np.int64, np.float32), (np.int32, np.float64), (np.bool_, np.float32), (np.uint8, np.float32),
              (np.int32, np.int64), (np.float32, np.float64), (np.bool_, np.int32)]
