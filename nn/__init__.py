@@ -14,6 +14,8 @@ from .module import (
     register_forward_call_hook,
 )
 from .serialization import CheckpointError, load, save
+from .layers import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
+                     Softmin, Softplus, Softsign)
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "Parameter", "StateDictError", "module_stack", "module_path_names",
@@ -22,4 +24,8 @@ __all__ = [
     "BatchNorm1d", "Conv2d", "MaxPool2d", "RNNCell", "LSTMCell",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
     "functional", "init", "save", "load", "CheckpointError",
+]
+__all__ += [
+    "GELU", "SiLU", "Softplus", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "ReLU6", "Hardtanh",
+    "LogSigmoid", "Softsign", "Softmin",
 ]

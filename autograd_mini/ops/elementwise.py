@@ -83,7 +83,11 @@ class Div(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dy/da = b * a**(b - 1),  dy/db = y * log(a)"""
+    """y = a ** b;  dy/da = b * a**(b - 1) (0 where b == 0),  dy/db = y * log(a) (0 where a == 0 and b >= 0)
+
+    NOTE: the masks are PyTorch's: without them 0 * 0**-1 and 0**b * log(0) give nan at a zero base or a zero
+    exponent, where the limits are 0 (and -inf for d/db at a == 0, b < 0).
+    """
 
     save_output = True
 
@@ -95,8 +99,24 @@ class Pow(Function):
     def backward(ctx, gy):
         a, b = ctx.inputs
         na, nb = ctx.needs_input_grad
-        ga = gy * b * a ** (b - 1) if na else None
-        gb = gy * ctx.output * F.log(a) if nb else None
+        ga = gb = None
+        if na:
+            # NOTE: masked only where 0 * 0**-1 is nan (b == 0 at a == 0): elsewhere b == 0 gives 0 already and
+            # stays differentiable. The cheap test on b comes first: this backward is hot (x ** 2).
+            zero_b = b._data == 0
+            mask = zero_b & (a._data == 0) if zero_b.any() else None
+            if mask is not None and mask.any():
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ga = F.where(mask, _const(np.zeros((), gy.dtype)), gy * b * a ** (b - 1))
+            else:
+                ga = gy * b * a ** (b - 1)
+        if nb:
+            mask = (a._data == 0) & (b._data >= 0)
+            if mask.any():
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gb = F.where(mask, _const(np.zeros((), gy.dtype)), gy * ctx.output * F.log(a))
+            else:
+                gb = gy * ctx.output * F.log(a)
         return ga, gb
 
 
