@@ -244,6 +244,11 @@ def _plain_cross_entropy(logits: Tensor, t: np.ndarray, reduction: str) -> Tenso
 
 def _cross_entropy_probs(logits: Tensor, q: Tensor, weight, reduction: str, eps: float) -> Tensor:
     if q.shape != logits.shape:
+        if q.shape == (logits.shape[:1] + logits.shape[2:] if logits.ndim >= 2 else ()):
+            raise TypeError(
+                f"cross_entropy: targets must be integer class indices, got dtype {q.dtype} of shape {q.shape} "
+                f"(float targets are class probabilities and need the logits' shape {logits.shape})"
+            )
         raise ShapeError(
             f"cross_entropy: probability targets (float dtype) must have the logits' shape {logits.shape}, "
             f"got {q.shape}; class-index targets must be integers"

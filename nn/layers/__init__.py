@@ -6,3 +6,6 @@ from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .rnn import LSTMCell, RNNCell
+from .conv import Conv1d, ConvTranspose2d
+from .loss import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, Upsample
