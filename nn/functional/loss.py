@@ -413,7 +413,10 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
 
 
 def _xlogy_self(t: Tensor) -> Tensor:
-    """t * log(t), 0 where t == 0 (PyTorch's xlogy(t, t)); the gradient there is 0, not nan."""
+    """t * log(t), 0 where t == 0 (PyTorch's xlogy(t, t)).
+
+    NOTE: at t == 0 the gradient of this term is 0 here (PyTorch: nan, from 0 / 0; the one-sided derivative is
+    -inf); gradients with respect to the input are unaffected."""
     positive = t.data > 0
     return AF.where(positive, t * AF.log(AF.where(positive, t, 1.0)), 0.0)
 
