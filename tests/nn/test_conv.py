@@ -474,3 +474,116 @@ def test_conv_modules_shapes_and_repr():
     assert ct(x, output_size=(9, 10)).shape == (1, 6, 9, 10)
     with pytest.raises(ValueError, match="not reachable"):
         ct(x, output_size=(12, 12))
+
+
+# ----- against PyTorch ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch():
+    return pytest.importorskip("torch")
+
+
+def torch_compare(torch, ours_fn, torch_fn, *arrays, seed=0):
+    """Forward values and the gradients of every input (random upstream weights), float64."""
+    ours_in = [T(a) for a in arrays]
+    theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y, ty = ours_fn(*ours_in), torch_fn(*theirs_in)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = np.random.default_rng(seed).standard_normal(ty.shape)
+    (y * am.Tensor(g)).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    for i, (o, t) in enumerate(zip(ours_in, theirs_in)):
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-10, err_msg=f"input {i}")
+
+
+@given(cfg=general_conv_configs(), seed=st.integers(0, 2**31))
+def test_conv2d_against_torch(torch, cfg, seed):
+    xshape, wshape, stride, padding, dilation, groups = cfg
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.standard_normal(xshape), rng.standard_normal(wshape), rng.standard_normal(wshape[0])
+    F = torch.nn.functional
+    if isinstance(padding, tuple) and len(padding) == 4:  # torch's conv2d has no asymmetric padding: pad first
+        torch_fn = lambda x_, w_, b_: F.conv2d(F.pad(x_, padding), w_, b_, stride, 0, dilation, groups)  # noqa: E731
+    else:
+        torch_fn = lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride, padding, dilation, groups)  # noqa: E731
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that padding='same' with even kernels copies the input
+        torch_compare(torch, lambda x_, w_, b_: NF.conv2d(x_, w_, b_, stride, padding, dilation, groups), torch_fn,
+                      x, w, b, seed=seed)
+
+
+@given(n=st.integers(1, 2), groups=st.integers(1, 2), cg=st.integers(1, 2), og=st.integers(1, 2),
+       k=st.integers(1, 3), stride=st.integers(1, 2), dilation=st.integers(1, 2), padding=st.integers(0, 2),
+       extra=st.integers(0, 3), seed=st.integers(0, 2**31))
+def test_conv1d_against_torch(torch, n, groups, cg, og, k, stride, dilation, padding, extra, seed):
+    rng = np.random.default_rng(seed)
+    length = max(1, dilation * (k - 1) + 1 + extra - 2 * padding)
+    x, w, b = rng.standard_normal((n, groups * cg, length)), rng.standard_normal((groups * og, cg, k)), rng.standard_normal(groups * og)
+    torch_compare(torch, lambda x_, w_, b_: NF.conv1d(x_, w_, b_, stride, padding, dilation, groups),
+                  lambda x_, w_, b_: torch.nn.functional.conv1d(x_, w_, b_, stride, padding, dilation, groups),
+                  x, w, b, seed=seed)
+
+
+@given(cfg=transpose_configs(), seed=st.integers(0, 2**31))
+def test_conv_transpose2d_against_torch(torch, cfg, seed):
+    xshape, wshape, s, p, op, groups, d = cfg
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.standard_normal(xshape), rng.standard_normal(wshape), rng.standard_normal(wshape[1] * groups)
+    torch_compare(torch, lambda x_, w_, b_: NF.conv_transpose2d(x_, w_, b_, s, p, op, groups, d),
+                  lambda x_, w_, b_: torch.nn.functional.conv_transpose2d(x_, w_, b_, s, p, op, groups, d),
+                  x, w, b, seed=seed)
+
+
+MODULES = [
+    ("conv1d", lambda m: m.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), (2, 4, 11)),
+    ("conv1d_same", lambda m: m.Conv1d(3, 2, 4, padding="same", bias=False), (2, 3, 7)),
+    ("conv2d_depthwise", lambda m: m.Conv2d(4, 8, 3, padding=1, groups=4), (2, 4, 6, 5)),
+    ("conv2d_dilated_same", lambda m: m.Conv2d(2, 3, (3, 2), padding="same", dilation=(1, 2)), (1, 2, 6, 6)),
+    ("conv2d_valid", lambda m: m.Conv2d(2, 3, 2, stride=(2, 1), padding="valid"), (2, 2, 5, 4)),
+    ("conv_transpose2d", lambda m: m.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), (2, 4, 3, 4)),
+    ("conv_transpose2d_dilated", lambda m: m.ConvTranspose2d(2, 3, (2, 3), stride=(1, 2), dilation=2, bias=False), (1, 2, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("name, make, shape", MODULES, ids=[m[0] for m in MODULES])
+def test_conv_modules_load_torch_state_dicts(torch, name, make, shape):
+    import warnings
+
+    torch.manual_seed(0)
+    theirs, ours = make(torch.nn).double(), make(nn)
+    assert [(k, p.shape) for k, p in ours.named_parameters()] == [(k, tuple(p.shape)) for k, p in theirs.named_parameters()]
+    ours.double()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal(shape)
+    ox, tx = T(x), torch.tensor(x, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y, ty = ours(ox), theirs(tx)
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = np.random.default_rng(1).standard_normal(ty.shape)
+    (y * am.Tensor(g)).sum().backward()
+    (ty * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ox.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    for (k, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-10, atol=1e-10, err_msg=k)
+
+
+def test_conv_modules_default_init_bounds_match_torch(torch):
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = weight.shape[1] * kernel area (groups and the transposed
+    layout included): the largest |value| of many draws approaches the same bound in ours and in torch's."""
+    am.manual_seed(0)
+    torch.manual_seed(0)
+    pairs = [
+        (nn.Conv2d(8, 512, 2, groups=4), torch.nn.Conv2d(8, 512, 2, groups=4), 1 / np.sqrt(2 * 4)),
+        (nn.Conv1d(2, 600, 4), torch.nn.Conv1d(2, 600, 4), 1 / np.sqrt(2 * 4)),
+        (nn.ConvTranspose2d(600, 4, 2, groups=2), torch.nn.ConvTranspose2d(600, 4, 2, groups=2), 1 / np.sqrt(2 * 4)),
+    ]
+    for ours_m, torch_m, bound in pairs:
+        for (name, p), (tname, tp) in zip(ours_m.named_parameters(), torch_m.named_parameters()):
+            assert name == tname and p.shape == tuple(tp.shape)
+            if name == "weight":
+                for values in (p.data, tp.detach().numpy()):
+                    assert bound * 0.97 < np.abs(values).max() <= bound
