@@ -204,17 +204,19 @@ def cross_entropy(logits, targets, weight=None, ignore_index: int = -100, reduct
     if isinstance(weight, str):  # NOTE: the former signature cross_entropy(logits, targets, reduction)
         weight, reduction = None, weight
     _check_reduction("cross_entropy", reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing and not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     logits = as_tensor(logits)
     t_data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     if t_data.dtype.kind == "f":
         return _cross_entropy_probs(logits, as_tensor(targets), weight, reduction, label_smoothing)
     t, any_ignored = _class_targets("cross_entropy", logits, t_data, ignore_index)
+    if weight is None and not label_smoothing and not any_ignored:
+        if logits.ndim == 2:  # NOTE: the common case first: one fused node (SoftmaxCrossEntropy)
+            return SoftmaxCrossEntropy.apply(logits, targets=t, reduction=reduction)
+        return _plain_cross_entropy(logits, t, reduction)
     n_classes = logits.shape[1 if logits.ndim >= 2 else 0]
     weight = _check_weight("cross_entropy", weight, n_classes)
-    if weight is None and not label_smoothing and not any_ignored:
-        return _plain_cross_entropy(logits, t, reduction)
     logp = AF.log_softmax(logits, axis=1 if logits.ndim >= 2 else 0)
     nll, total = _weighted_nll(logp, t, weight, ignore_index, reduction)
     if not label_smoothing:
