@@ -138,17 +138,23 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return AF.transpose(total * Tensor(scale.astype(x.data.dtype)), 0, 3, 1, 2)
 
 
-def _as_2d(op, x, *pairs):
+def _as_2d(op, x, **values):
+    """Check a 1-D pooling input (N, C, L) or (C, L); turn each int (or 1-tuple) argument v into (1, v)."""
     if x.ndim not in (2, 3):
         raise ShapeError(f"{op} expects an (N, C, L) or (C, L) input, got shape {x.shape}")
-    ones = [(1, v if isinstance(v, int) else tuple(v)[0]) if v is not None else None for v in pairs]
-    return ones
+    out = []
+    for name, v in values.items():
+        items = (v,) if v is None or isinstance(v, (int, np.integer)) else tuple(v)
+        if len(items) != 1 or not (items[0] is None or isinstance(items[0], (int, np.integer))):
+            raise ValueError(f"{op}: {name} must be an int (or a 1-tuple), got {v!r}")
+        out.append(None if items[0] is None else (1, int(items[0])))
+    return out
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """1-D max pooling: (N, C, L) -> (N, C, OL) (or (C, L) -> (C, OL)); max_pool2d on (N, C, 1, L)."""
     x = as_tensor(input)
-    k, s, p, d = _as_2d("max_pool1d", x, kernel_size, stride, padding, dilation)
+    k, s, p, d = _as_2d("max_pool1d", x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation)
     lead = x.shape[:-1]
     x4 = AF.reshape(x, (-1 if x.ndim == 3 else 1, lead[-1], 1, x.shape[-1]))
     res = max_pool2d(x4, k, s, (0, p[1]), d, ceil_mode, return_indices)
@@ -161,7 +167,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True) -> Tensor:
     """1-D average pooling: (N, C, L) -> (N, C, OL) (or (C, L) -> (C, OL)); avg_pool2d on (N, C, 1, L)."""
     x = as_tensor(input)
-    k, s, p = _as_2d("avg_pool1d", x, kernel_size, stride, padding)
+    k, s, p = _as_2d("avg_pool1d", x, kernel_size=kernel_size, stride=stride, padding=padding)
     lead = x.shape[:-1]
     x4 = AF.reshape(x, (-1 if x.ndim == 3 else 1, lead[-1], 1, x.shape[-1]))
     y = avg_pool2d(x4, k, s, (0, p[1]), ceil_mode, count_include_pad)

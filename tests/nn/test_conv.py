@@ -250,7 +250,7 @@ def conv2d_general_ref(x, w, b, stride, pads, dilation, groups):
     (sh, sw), (dh, dw) = stride, dilation
     top, bottom, left, right = pads
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
-    n, c, h, wd = xp.shape
+    n, _, h, wd = xp.shape
     o, cg, kh, kw = w.shape
     og = o // groups
     oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (wd - dw * (kw - 1) - 1) // sw + 1
@@ -400,7 +400,7 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d_and_gradchecks(cfg, bias, see
     rng = np.random.default_rng(seed)
     y_in, w = rng.standard_normal(xshape), rng.standard_normal(wshape)
     out = NF.conv_transpose2d(T(y_in), T(w), None, s, p, op, groups, d)
-    n, _, h, wd = xshape
+    h, wd = xshape[2:]
     assert out.shape[2:] == tuple((xshape[2 + a] - 1) * s[a] - 2 * p[a] + d[a] * (wshape[2 + a] - 1) + op[a] + 1
                                   for a in range(2))
     x = rng.standard_normal(out.shape)

@@ -466,8 +466,8 @@ def test_elementwise_losses_against_torch(torch, reduction):
                   lambda a, b: F.binary_cross_entropy(torch.sigmoid(a), b, torch.tensor(w), reduction=reduction), x, t)
     torch_compare(torch, lambda a, b: NF.l1_loss(a, b, reduction), lambda a, b: F.l1_loss(a, b, reduction=reduction), x, t)
     for beta in (0.0, 0.5, 1.0):
-        torch_compare(torch, lambda a, b: NF.smooth_l1_loss(a, b, reduction, beta),
-                      lambda a, b: F.smooth_l1_loss(a, b, reduction=reduction, beta=beta), x, t)
+        torch_compare(torch, lambda a, b, beta=beta: NF.smooth_l1_loss(a, b, reduction, beta),
+                      lambda a, b, beta=beta: F.smooth_l1_loss(a, b, reduction=reduction, beta=beta), x, t)
     torch_compare(torch, lambda a, b: NF.huber_loss(a, b, reduction, 0.7),
                   lambda a, b: F.huber_loss(a, b, reduction=reduction, delta=0.7), x, t)
 

@@ -136,7 +136,7 @@ def test_max_and_avg_pool1d(ceil_mode):
         np.testing.assert_allclose(pool(T(x)).data, ref(x[:, :, None])[:, :, 0], rtol=1e-12)
         np.testing.assert_allclose(pool(T(x[0])).data, ref(x[:1, :, None])[0, :, 0], rtol=1e-12)  # (C, L)
         assert gradcheck(pool, (T(x),))
-    y, idx = NF.max_pool1d(T(x), 2, return_indices=True)
+    _, idx = NF.max_pool1d(T(x), 2, return_indices=True)
     np.testing.assert_array_equal(idx.data, max_pool_ref(x[:, :, None], (1, 2), (1, 2), (0, 0), (1, 1), False)[1][:, :, 0])
 
 
@@ -175,6 +175,10 @@ def test_avg_pool2d_default_stride_fast_path_and_errors():
         NF.avg_pool2d(T(x[0, 0]), 2)
     with pytest.raises(ValueError, match="divisor_override"):
         NF.avg_pool2d(T(x), 2, divisor_override=0)
+    with pytest.raises(ValueError, match=r"max_pool1d: kernel_size must be an int \(or a 1-tuple\), got \(2, 2\)"):
+        NF.max_pool1d(T(x[0]), (2, 2))
+    with pytest.raises(am.ShapeError, match=r"avg_pool1d expects an \(N, C, L\) or \(C, L\) input"):
+        NF.avg_pool1d(T(x), 2)
 
 
 # ----- adaptive average pooling --------------------------------------------------------------------------------
@@ -357,7 +361,7 @@ def test_pooling_modules_match_functions_and_torch_modules(torch):
     x1 = distinct((2, 3, 8), 6)
     against_torch(torch, nn.MaxPool1d(3, 2, 1), torch.nn.MaxPool1d(3, 2, 1), x1)
     against_torch(torch, nn.AvgPool1d(3, 2, 1), torch.nn.AvgPool1d(3, 2, 1), x1)
-    y, idx = nn.MaxPool2d(2, return_indices=True)(T(x))
+    _, idx = nn.MaxPool2d(2, return_indices=True)(T(x))
     _, tidx = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x))
     np.testing.assert_array_equal(idx.data, tidx.numpy())
 
