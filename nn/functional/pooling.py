@@ -52,7 +52,10 @@ def _windows(x: Tensor, k, s, p, d, out, fill: float) -> Tensor:
         if fill != 0:
             # NOTE: pad writes zeros; adding a constant that is `fill` on the border and 0 inside sets the border
             # to fill (-inf for max pooling) and passes the gradient of the inside unchanged.
-            border = np.full(x.shape[2:], fill, dtype=x.data.dtype)
+            dtype = x.data.dtype
+            if fill == -np.inf and dtype.kind in "iub":  # the lowest value an integer (or bool) can hold
+                fill = np.iinfo(dtype).min if dtype.kind != "b" else False
+            border = np.full(x.shape[2:], fill, dtype=dtype)
             border[p[0] : p[0] + h, p[1] : p[1] + w] = 0
             x = x + Tensor(border)
     cols = AF.unfold(x, k, s, d)
@@ -123,19 +126,25 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         raise ValueError(f"avg_pool2d: divisor_override must be a positive int, got {divisor_override!r}")
     n, c, h, w = x.shape
     oh, ow = out
+    if x.data.dtype.kind == "b":
+        raise TypeError(f"avg_pool2d: bool input of shape {x.shape} is not supported; cast it to a number type")
     if s == k and p == (0, 0) and oh * k[0] <= h and ow * k[1] <= w:
         if (h, w) != (oh * k[0], ow * k[1]):
             x = AF.getitem(x, (slice(None), slice(None), slice(0, oh * k[0]), slice(0, ow * k[1])))
-        total = AF.sum(AF.reshape(x, (n, c, oh, k[0], ow, k[1])), axis=(3, 5))
-        return total * (1.0 / (divisor_override or k[0] * k[1]))
-    total = AF.sum(_windows(x, k, s, p, (1, 1), out, 0.0), axis=(3, 4))  # (N, OH, OW, C)
-    if divisor_override:
-        scale = np.full((oh, ow, 1), 1.0 / divisor_override)
+        total = AF.sum(AF.reshape(x, (n, c, oh, k[0], ow, k[1])), axis=(3, 5))  # (N, C, OH, OW)
+        div = np.full((oh, ow), divisor_override or k[0] * k[1])
     else:
-        div = np.outer(_divisors(h, k[0], s[0], p[0], oh, count_include_pad),
-                       _divisors(w, k[1], s[1], p[1], ow, count_include_pad))
-        scale = (1.0 / np.maximum(div, 1))[:, :, None]  # NOTE: an all-padding window sums to 0: output 0
-    return AF.transpose(total * Tensor(scale.astype(x.data.dtype)), 0, 3, 1, 2)
+        total = AF.transpose(AF.sum(_windows(x, k, s, p, (1, 1), out, 0.0), axis=(3, 4)), 0, 3, 1, 2)
+        if divisor_override:
+            div = np.full((oh, ow), divisor_override)
+        else:
+            div = np.outer(_divisors(h, k[0], s[0], p[0], oh, count_include_pad),
+                           _divisors(w, k[1], s[1], p[1], ow, count_include_pad))
+            div = np.maximum(div, 1)  # NOTE: an all-padding window sums to 0: output 0
+    if x.data.dtype.kind in "iu":  # integer input: the quotient truncated toward zero, in the input dtype (PyTorch)
+        t = total.data
+        return Tensor((np.sign(t) * (np.abs(t) // div)).astype(x.data.dtype))
+    return total * Tensor((1.0 / div).astype(x.data.dtype))
 
 
 def _as_2d(op, x, **values):

@@ -370,3 +370,36 @@ def test_pooling_module_reprs():
     assert repr(nn.MaxPool2d(3, 2, 1, ceil_mode=True)) == "MaxPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True)"
     assert repr(nn.AvgPool2d(2)) == "AvgPool2d(kernel_size=2, stride=2, padding=0)"
     assert repr(nn.AdaptiveAvgPool2d(1)) == "AdaptiveAvgPool2d(output_size=1)"
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_integer_inputs_keep_their_dtype(dtype):
+    """Integer pooling as PyTorch: max pooling pads with the dtype's lowest value; average pooling truncates the
+    quotient toward zero. (The float references are exact for these small values.)"""
+    x = (np.arange(25).reshape(1, 1, 5, 5) * 7 % 23 - 11).astype(dtype)
+    y = NF.max_pool2d(am.Tensor(x), 3, 2, 1, ceil_mode=True)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y.data, max_pool_ref(x.astype(float), (3, 3), (2, 2), (1, 1), (1, 1), True)[0])
+    for args in [(2,), (3, 2, 1, True, False)]:
+        y = NF.avg_pool2d(am.Tensor(x), *args)
+        assert y.dtype == dtype
+        kw = dict(zip(["kernel", "stride", "padding", "ceil_mode", "count_include_pad"], args))
+        k = kw.get("kernel")
+        ref = avg_pool_ref(x.astype(float), (k, k), (kw.get("stride", k),) * 2, (kw.get("padding", 0),) * 2,
+                           kw.get("ceil_mode", False), kw.get("count_include_pad", True), None)
+        np.testing.assert_array_equal(y.data, np.trunc(ref))
+    with pytest.raises(TypeError, match="avg_pool2d: bool input"):
+        NF.avg_pool2d(am.Tensor(x > 0), 2)
+
+
+def test_integer_pooling_against_torch(torch):
+    x = np.arange(-7, 29).reshape(1, 1, 6, 6) * 5 % 17 - 8
+    F = torch.nn.functional
+    for ours, theirs in [
+        (lambda a: NF.max_pool2d(a, 3, 2, 1, ceil_mode=True), lambda a: F.max_pool2d(a, 3, 2, 1, ceil_mode=True)),
+        (lambda a: NF.avg_pool2d(a, 3, 2, 1, True, False), lambda a: F.avg_pool2d(a, 3, 2, 1, True, False)),
+        (lambda a: NF.avg_pool2d(a, 4, 2, 2), lambda a: F.avg_pool2d(a, 4, 2, 2)),
+    ]:
+        y, ty = ours(am.Tensor(x)), theirs(torch.tensor(x))
+        assert y.dtype == np.int64 and ty.dtype == torch.int64
+        np.testing.assert_array_equal(y.data, ty.numpy())
