@@ -6,6 +6,8 @@ treated as separate images for unfold/fold, which keeps every window matrix cont
 """
 from __future__ import annotations
 
+import numpy as np
+
 import autograd_mini.functional as AF
 from autograd_mini.errors import ShapeError
 from autograd_mini.functional import as_tensor
@@ -14,9 +16,9 @@ from autograd_mini.tensor import Tensor
 
 
 def _groups(groups, op: str) -> int:
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    return groups
+    return int(groups)
 
 
 def _conv_padding(padding, kernel, dilation, stride, op: str) -> tuple:
@@ -36,11 +38,11 @@ def _conv_padding(padding, kernel, dilation, stride, op: str) -> tuple:
             th, tw = dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)
             return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
         raise ValueError(f"{op}: padding must be an int, a pair, a 4-tuple, 'valid' or 'same', got {padding!r}")
-    if not isinstance(padding, (int,)) and len(tuple(padding)) == 4:
+    if not isinstance(padding, (int, np.integer)) and len(tuple(padding)) == 4:
         items = tuple(padding)
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in items):
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in items):
             raise ValueError(f"{op}: padding (left, right, top, bottom) must be ints >= 0, got {padding!r}")
-        left, right, top, bottom = items
+        left, right, top, bottom = (int(v) for v in items)
         return (top, bottom, left, right)
     ph, pw = _pair(padding, "padding", op, 0)
     return (ph, ph, pw, pw)
@@ -128,10 +130,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 def _single(value, name: str, op: str, minimum: int) -> int:
-    items = (value,) if isinstance(value, int) else tuple(value)
-    if len(items) != 1 or isinstance(items[0], bool) or not isinstance(items[0], int) or items[0] < minimum:
+    items = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    if (len(items) != 1 or isinstance(items[0], bool) or not isinstance(items[0], (int, np.integer))
+            or items[0] < minimum):
         raise ValueError(f"{op}: {name} must be an int (or a 1-tuple) >= {minimum}, got {value!r}")
-    return items[0]
+    return int(items[0])
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -154,7 +157,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     s, d = _single(stride, "stride", "conv1d", 1), _single(dilation, "dilation", "conv1d", 1)
     if isinstance(padding, str):
         pad2 = padding
-    elif isinstance(padding, int) or len(tuple(padding)) == 1:
+    elif isinstance(padding, (int, np.integer)) or len(tuple(padding)) == 1:
         p = _single(padding, "padding", "conv1d", 0)
         pad2 = (p, p, 0, 0)
     else:

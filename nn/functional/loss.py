@@ -117,10 +117,21 @@ def _nll(log_probs: Tensor, t: np.ndarray, reduction: str) -> Tensor:
     return _reduce(-AF.getitem(log_probs, (np.arange(t.shape[0]), t)), reduction)
 
 
-def _check_weight(name: str, weight, n_classes: int):
+def _constant_like(value, x: Tensor) -> Tensor:
+    """A weight as a Tensor in x's float dtype (so float32 inputs stay float32), unless it requires grad."""
+    dtype = x.data.dtype
+    if isinstance(value, Tensor):
+        if value.requires_grad or dtype.kind != "f" or value.data.dtype == dtype:
+            return value
+        return Tensor(value.data.astype(dtype))
+    arr = np.asarray(value)
+    return Tensor(arr.astype(dtype) if dtype.kind == "f" else arr)
+
+
+def _check_weight(name: str, weight, n_classes: int, like: Tensor):
     if weight is None:
         return None
-    weight = as_tensor(weight)
+    weight = _constant_like(weight, like)
     if weight.shape != (n_classes,):
         raise ShapeError(f"{name}: weight must have one entry per class, shape ({n_classes},), got {weight.shape}")
     return weight
@@ -171,7 +182,7 @@ def nll_loss(log_probs, targets, weight=None, ignore_index: int = -100, reductio
     _check_reduction("nll_loss", reduction)
     log_probs = as_tensor(log_probs)
     t, any_ignored = _class_targets("nll_loss", log_probs, targets, ignore_index)
-    weight = _check_weight("nll_loss", weight, log_probs.shape[1 if log_probs.ndim >= 2 else 0])
+    weight = _check_weight("nll_loss", weight, log_probs.shape[1 if log_probs.ndim >= 2 else 0], log_probs)
     if weight is None and not any_ignored:
         return _nll(log_probs, t, reduction)
     return _weighted_nll(log_probs, t, weight, ignore_index, reduction)[0]
@@ -216,7 +227,7 @@ def cross_entropy(logits, targets, weight=None, ignore_index: int = -100, reduct
             return SoftmaxCrossEntropy.apply(logits, targets=t, reduction=reduction)
         return _plain_cross_entropy(logits, t, reduction)
     n_classes = logits.shape[1 if logits.ndim >= 2 else 0]
-    weight = _check_weight("cross_entropy", weight, n_classes)
+    weight = _check_weight("cross_entropy", weight, n_classes, logits)
     logp = AF.log_softmax(logits, axis=1 if logits.ndim >= 2 else 0)
     nll, total = _weighted_nll(logp, t, weight, ignore_index, reduction)
     if not label_smoothing:
@@ -257,7 +268,7 @@ def _cross_entropy_probs(logits: Tensor, q: Tensor, weight, reduction: str, eps:
         )
     axis = 1 if logits.ndim >= 2 else 0
     n_classes = logits.shape[axis]
-    weight = _check_weight("cross_entropy", weight, n_classes)
+    weight = _check_weight("cross_entropy", weight, n_classes, logits)
     if eps:
         q = q * (1.0 - eps) + eps / n_classes
     logp = AF.log_softmax(logits, axis=axis)
@@ -282,14 +293,17 @@ def _clamped_log(p: Tensor) -> Tensor:
     return AF.where(positive, AF.clip(AF.log(safe), min=-100.0), -100.0)
 
 
-def _elementwise_weight(name: str, weight, shape):
+def _elementwise_weight(name: str, weight, like: Tensor, what: str = "weight"):
     if weight is None:
         return None
-    weight = as_tensor(weight)
+    weight = _constant_like(weight, like)
     try:
-        np.broadcast_shapes(weight.shape, shape)
+        np.broadcast_shapes(weight.shape, like.shape)
     except ValueError:
-        raise ShapeError(f"{name}: weight of shape {weight.shape} does not broadcast to the input shape {shape}") from None
+        raise ShapeError(
+            f"{name}: {what} of shape {weight.shape} does not broadcast to the input shape {like.shape}"
+            + (" (give one weight per class, the last axis)" if what == "pos_weight" else "")
+        ) from None
     return weight
 
 
@@ -315,7 +329,7 @@ def binary_cross_entropy(probs, targets, weight=None, reduction: str = "mean") -
     _check_reduction("binary_cross_entropy", reduction)
     p, t = as_tensor(probs), as_tensor(targets)
     _same_shape("binary_cross_entropy", p, t)
-    weight = _elementwise_weight("binary_cross_entropy", weight, p.shape)
+    weight = _elementwise_weight("binary_cross_entropy", weight, p)
     if p.size and not ((p.data >= 0).all() and (p.data <= 1).all()):
         raise ValueError(
             f"binary_cross_entropy: input must hold probabilities in [0, 1], got values in "
@@ -360,18 +374,11 @@ def binary_cross_entropy_with_logits(logits, targets, weight=None, reduction: st
     _check_reduction(name, reduction)
     x, t = as_tensor(logits), as_tensor(targets)
     _same_shape(name, x, t)
-    weight = _elementwise_weight(name, weight, x.shape)
+    weight = _elementwise_weight(name, weight, x)
     if pos_weight is None:
         loss = _softplus(x) - x * t
     else:
-        pos_weight = as_tensor(pos_weight)
-        try:
-            np.broadcast_shapes(pos_weight.shape, x.shape)
-        except ValueError:
-            raise ShapeError(
-                f"{name}: pos_weight of shape {pos_weight.shape} does not broadcast to the input shape {x.shape} "
-                "(give one weight per class, the last axis)"
-            ) from None
+        pos_weight = _elementwise_weight(name, pos_weight, x, "pos_weight")
         loss = (1 - t) * x + (1 + (pos_weight - 1) * t) * _softplus(-x)
     if weight is not None:
         loss = loss * weight

@@ -511,3 +511,19 @@ def test_loss_modules_state_dicts_match_torch(torch):
     loaded.load_state_dict({k: v.numpy() for k, v in pairs[2][1].state_dict().items()})
     x, t = np.random.default_rng(3).standard_normal((2, 3)), np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
     np.testing.assert_allclose(loaded(T(x), T(t)).data, pairs[2][1](torch.tensor(x), torch.tensor(t)).numpy(), rtol=1e-12)
+
+
+def test_float32_inputs_stay_float32_with_float64_weights():
+    x = am.Tensor(np.zeros((2, 3), dtype=np.float32), requires_grad=True)
+    t = np.array([0, -100])
+    w = np.array([1.0, 2.0, 3.0])  # float64 weights (and buffers) are cast to the input's dtype
+    outs = [
+        NF.cross_entropy(x, t, w), NF.cross_entropy(x, t, label_smoothing=0.1), NF.nll_loss(x, t, w),
+        NF.cross_entropy(x, np.full((2, 3), 1 / 3, dtype=np.float32), w),
+        NF.binary_cross_entropy_with_logits(x, np.zeros((2, 3), dtype=np.float32), w, pos_weight=w),
+        nn.CrossEntropyLoss(weight=w)(x, t), NF.kl_div(x, x), NF.huber_loss(x, x), NF.smooth_l1_loss(x, x),
+    ]
+    for out in outs:
+        assert out.dtype == np.float32
+        out.backward()
+        assert x.grad.dtype == np.float32
