@@ -1,5 +1,6 @@
 """Neural-network functions composed only of autograd_mini ops, one module per family: ``loss``, ``conv``
-(convolution), ``pooling`` (pooling and interpolate), ``dropout`` (dropout and linear); the activations are autograd_mini's own.
+(convolution), ``pooling`` (pooling and interpolate), ``dropout`` (dropout and linear); the activations are
+autograd_mini's own.
 
 Losses take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions and argument order
 (prediction first, then target).
