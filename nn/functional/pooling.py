@@ -25,7 +25,7 @@ def _pool_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> in
 def _pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Validate a 2-D pooling call; return k, s, p, d pairs and the output size (OH, OW)."""
     if x.ndim != 4:
-        raise ShapeError(f"{op} expects an (N, C, H, W) input, got shape {x.shape}")
+        raise ShapeError(f"{op} expects an (N, C, H, W) or (C, H, W) input, got shape {x.shape}")
     k = _pair(kernel_size, "kernel_size", op, 1)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _pair(stride, "stride", op, 1)
     p = _pair(padding, "padding", op, 0)
@@ -65,8 +65,9 @@ def _windows(x: Tensor, k, s, p, d, out, fill: float) -> Tensor:
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """2-D max pooling: (N, C, H, W) -> (N, C, OH, OW); the input is padded with -inf, stride defaults to
-    kernel_size. Output size: see the module docstring.
+    """2-D max pooling: (N, C, H, W) -> (N, C, OH, OW) (or (C, H, W) -> (C, OH, OW)); the input is padded with
+    -inf (an integer input with its dtype's lowest value), stride defaults to kernel_size. Output size: see the
+    module docstring.
 
     Ties within a window share the gradient evenly (``max``'s rule; PyTorch gives it all to one element).
 
@@ -78,6 +79,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
             plane (the first maximum in window order), as PyTorch does (an int64 Tensor).
     """
     x = as_tensor(input)
+    if x.ndim == 3:  # one image (C, H, W)
+        res = max_pool2d(AF.reshape(x, (1,) + x.shape), kernel_size, stride, padding, dilation, ceil_mode,
+                         return_indices)
+        if return_indices:
+            return AF.reshape(res[0], res[0].shape[1:]), Tensor(res[1].data[0])
+        return AF.reshape(res, res.shape[1:])
     k, s, p, d, out = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
     n, c, h, w = x.shape
     oh, ow = out
@@ -108,18 +115,24 @@ def _divisors(size, k, s, p, out, count_include_pad) -> np.ndarray:
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None) -> Tensor:
-    """2-D average pooling: (N, C, H, W) -> (N, C, OH, OW), each output the sum of its window of the
-    zero-padded input divided by
+    """2-D average pooling: (N, C, H, W) -> (N, C, OH, OW) (or (C, H, W) -> (C, OH, OW)), each output the sum
+    of its window of the zero-padded input divided by
 
     - ``divisor_override`` if given, else
     - with ``count_include_pad`` (default) the window's size, clipped to the padded image (a ceil_mode window
       running past it counts only its part inside), else the number of real (non-padding) elements in it.
+
+    An integer input gives the quotient truncated toward zero, in its dtype (as PyTorch).
 
     Args:
         input: (N, C, H, W).  kernel_size, stride (default kernel_size): int or pair.
         padding: int or pair, at most half the kernel size.  ceil_mode: round the output size up.
     """
     x = as_tensor(input)
+    if x.ndim == 3:  # one image (C, H, W)
+        y = avg_pool2d(AF.reshape(x, (1,) + x.shape), kernel_size, stride, padding, ceil_mode, count_include_pad,
+                       divisor_override)
+        return AF.reshape(y, y.shape[1:])
     k, s, p, _, out = _pool_args("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and (isinstance(divisor_override, bool) or int(divisor_override) != divisor_override
                                          or divisor_override <= 0):

@@ -171,8 +171,14 @@ def test_avg_pool2d_default_stride_fast_path_and_errors():
         NF.avg_pool2d(T(x), 3, padding=2)
     with pytest.raises(am.ShapeError, match=r"max_pool2d: input \(2, 3, 5, 7\) is too small"):
         NF.max_pool2d(T(x), 6)
-    with pytest.raises(am.ShapeError, match="avg_pool2d expects an"):
+    with pytest.raises(am.ShapeError, match=r"avg_pool2d expects an \(N, C, H, W\) or \(C, H, W\) input"):
         NF.avg_pool2d(T(x[0, 0]), 2)
+    # one image (C, H, W)
+    np.testing.assert_array_equal(NF.avg_pool2d(T(x[0]), 3, 2, 1).data, NF.avg_pool2d(T(x), 3, 2, 1).data[0])
+    y, idx = NF.max_pool2d(T(x[1]), 3, 2, 1, return_indices=True)
+    y2, idx2 = NF.max_pool2d(T(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(y.data, y2.data[1])
+    np.testing.assert_array_equal(idx.data, idx2.data[1])
     with pytest.raises(ValueError, match="divisor_override"):
         NF.avg_pool2d(T(x), 2, divisor_override=0)
     with pytest.raises(ValueError, match=r"max_pool1d: kernel_size must be an int \(or a 1-tuple\), got \(2, 2\)"):
