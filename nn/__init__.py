@@ -9,6 +9,10 @@ from .layers import (
     BatchNorm1d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Flatten, Identity, LeakyReLU,
     Linear, LogSoftmax, LSTMCell, MaxPool2d, MSELoss, NLLLoss, ReLU, RNNCell, Sigmoid, Softmax, Tanh,
 )
+from .layers import (
+    AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, Conv1d, ConvTranspose2d, HuberLoss, KLDivLoss, L1Loss, MaxPool1d,
+    SmoothL1Loss, Upsample,
+)
 from .module import (
     Module, ModuleList, Parameter, Sequential, StateDictError, functional_call, module_path_names, module_stack,
     register_forward_call_hook,
@@ -24,6 +28,8 @@ __all__ = [
     "BatchNorm1d", "Conv2d", "MaxPool2d", "RNNCell", "LSTMCell",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
     "functional", "init", "save", "load", "CheckpointError",
+    "Conv1d", "ConvTranspose2d", "AvgPool2d", "AvgPool1d", "MaxPool1d", "AdaptiveAvgPool2d", "Upsample",
+    "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
 ]
 __all__ += [
     "GELU", "SiLU", "Softplus", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "ReLU6", "Hardtanh",

@@ -30,45 +30,59 @@ def pad(x, pad_width) -> Tensor:
     return ops.Pad.apply(x, pad_width=widths)
 
 
-def unfold(x, kernel_size, stride=1) -> Tensor:
+def unfold(x, kernel_size, stride=1, dilation=1) -> Tensor:
     """Sliding windows of an (N, C, H, W) batch (im2col), as an (N, OH, OW, kh, kw, C) tensor with
-    ``y[n, i, j, p, q, c] = x[n, c, i*sh + p, j*sw + q]``, OH = (H - kh) // sh + 1, OW = (W - kw) // sw + 1.
-    (Channels last, so ``y.reshape(N * OH * OW, kh * kw * C)`` is free: the layout of TF's extract_patches.)
+    ``y[n, i, j, p, q, c] = x[n, c, i*sh + p*dh, j*sw + q*dw]``, OH = (H - dh*(kh - 1) - 1) // sh + 1 (OW
+    likewise). (Channels last, so ``y.reshape(N * OH * OW, kh * kw * C)`` is free: the layout of TF's
+    extract_patches.)
 
     Args:
         x: tensor of shape (N, C, H, W).
         kernel_size: window size, an int or (kh, kw).
         stride: step between windows, an int or (sh, sw).
+        dilation: step between the elements of a window, an int or (dh, dw) (default 1: adjacent).
     """
     x = as_tensor(x)
     k = _int_pair(kernel_size, "kernel_size", "unfold", 1)
     s = _int_pair(stride, "stride", "unfold", 1)
+    d = _int_pair(dilation, "dilation", "unfold", 1)
     if x.ndim != 4:
         raise ShapeError(f"unfold expects an (N, C, H, W) tensor, got shape {x.shape}")
-    if k[0] > x.shape[2] or k[1] > x.shape[3]:
-        raise ShapeError(f"unfold: kernel {k} is larger than the (padded) image {x.shape[2:]} of input {x.shape}")
-    return ops.Unfold.apply(x, kernel_size=k, stride=s)
+    extent = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    if extent[0] > x.shape[2] or extent[1] > x.shape[3]:
+        spans = "" if d == (1, 1) else f" (spanning {extent} with dilation {d})"
+        raise ShapeError(
+            f"unfold: kernel {k}{spans} is larger than the (padded) image {x.shape[2:]} of input {x.shape}"
+        )
+    if d == (1, 1):
+        return ops.Unfold.apply(x, kernel_size=k, stride=s)
+    return ops.Unfold.apply(x, kernel_size=k, stride=s, dilation=d)
 
 
-def fold(cols, output_size, kernel_size, stride=1) -> Tensor:
+def fold(cols, output_size, kernel_size, stride=1, dilation=1) -> Tensor:
     """The adjoint of ``unfold`` (col2im): add each window of ``cols`` (N, OH, OW, kh, kw, C) back at its place
     in an (N, C, H, W) image of zeros, with (H, W) = ``output_size``. Overlapping windows add up.
 
     Raises:
-        ShapeError: if cols does not have the shape ``unfold`` gives for that image size, kernel and stride.
+        ShapeError: if cols does not have the shape ``unfold`` gives for that image size, kernel, stride and
+            dilation.
     """
     cols = as_tensor(cols)
     k = _int_pair(kernel_size, "kernel_size", "fold", 1)
     s = _int_pair(stride, "stride", "fold", 1)
+    d = _int_pair(dilation, "dilation", "fold", 1)
     size = _int_pair(output_size, "output_size", "fold", 1)
-    if size[0] < k[0] or size[1] < k[1]:
-        raise ShapeError(f"fold: output_size {size} is smaller than the kernel {k}")
-    oh, ow = (size[0] - k[0]) // s[0] + 1, (size[1] - k[1]) // s[1] + 1
+    extent = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    if size[0] < extent[0] or size[1] < extent[1]:
+        raise ShapeError(f"fold: output_size {size} is smaller than the kernel {k} (extent {extent})")
+    oh, ow = (size[0] - extent[0]) // s[0] + 1, (size[1] - extent[1]) // s[1] + 1
     if cols.ndim != 6 or cols.shape[1:3] != (oh, ow) or cols.shape[3:5] != k:
         raise ShapeError(
             f"fold: expected windows of shape (N, {oh}, {ow}, {k[0]}, {k[1]}, C) for output_size {size}, "
-            f"kernel {k} and stride {s}, got {cols.shape}"
+            f"kernel {k}, stride {s} and dilation {d}, got {cols.shape}"
         )
-    return ops.Fold.apply(cols, output_size=size, kernel_size=k, stride=s)
+    if d == (1, 1):
+        return ops.Fold.apply(cols, output_size=size, kernel_size=k, stride=s)
+    return ops.Fold.apply(cols, output_size=size, kernel_size=k, stride=s, dilation=d)
 
 from .. import ops  # noqa: E402  (ops imports this package for the Tensor-level functions its rules use)

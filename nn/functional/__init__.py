@@ -1,5 +1,6 @@
 """Neural-network functions composed only of autograd_mini ops, one module per family: ``loss``, ``conv``
-(convolution and pooling), ``dropout`` (dropout and linear); the activations are autograd_mini's own.
+(convolution), ``pooling`` (pooling and interpolate), ``dropout`` (dropout and linear); the activations are
+autograd_mini's own.
 
 Losses take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions and argument order
 (prediction first, then target).
@@ -14,10 +15,16 @@ from .conv import conv2d, max_pool2d
 from .dropout import dropout, linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
 
+from .conv import conv1d, conv_transpose2d
+from .loss import huber_loss, kl_div, l1_loss, smooth_l1_loss
+from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, interpolate, max_pool1d
+
 __all__ = [
     "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "dropout", "linear", "conv2d",
     "max_pool2d",
+    "conv1d", "conv_transpose2d", "avg_pool2d", "avg_pool1d", "max_pool1d", "adaptive_avg_pool2d", "interpolate",
+    "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div",
 ]
 __all__ += [
     "gelu", "silu", "softplus", "elu", "selu", "celu", "mish", "hardswish", "hardsigmoid", "relu6", "hardtanh",

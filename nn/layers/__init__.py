@@ -8,3 +8,6 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .rnn import LSTMCell, RNNCell
 from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
                          Softmin, Softplus, Softsign)
+from .conv import Conv1d, ConvTranspose2d
+from .loss import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, Upsample
