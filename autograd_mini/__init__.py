@@ -23,6 +23,13 @@ from .functional import (
     concatenate, stack, matmul, linear, less, less_equal, greater, greater_equal, equal, not_equal, sign,
     zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
 )
+from .functional import (  # shape, indexing and reductions (issue 14)
+    prod, any, all, amax, amin, var_mean, std_mean, norm, median, cumsum, cumprod, cummax, cummin, logcumsumexp,
+    isclose, allclose, permute, swapdims, movedim, moveaxis, unflatten, unsqueeze, cat, concat, expand, repeat,
+    tile, flip, roll, tril, triu, diagonal, diag, repeat_interleave, gather, take_along_dim, take_along_axis,
+    index_select, scatter, scatter_add, scatter_reduce, masked_fill, masked_select, nonzero, argsort, sort, topk,
+    einsum, pad,
+)
 from .gradcheck import gradcheck, gradgradcheck
 
 __version__ = "0.1.0"

@@ -75,3 +75,35 @@ class LogSumExp(Function):
         if not ctx.keepdims:
             gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
         return gy * F.exp(x - y)
+
+
+class Prod(Function):
+    """y = prod of x over axis;  dy/dx_j = prod_{k != j} x_k
+
+    Why a primitive: y / x is 0 / 0 at zeros. Here, per reduced slice with c zeros (as PyTorch): c = 0 gives
+    y / x; c = 1 gives the product of the other (non-zero) elements at the zero and 0 elsewhere; c >= 2 gives 0.
+    """
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x = ctx.inputs[0]
+        kshape = _keepdims_shape(x.shape, ctx.axis)
+        y = ctx.output
+        if not ctx.keepdims:
+            gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
+        zero = x._data == 0
+        if not zero.any():
+            return gy * y / x
+        count = zero.sum(axis=ctx.axis, keepdims=True)
+        x_nz = F.where(zero, 1.0, x)
+        others = F.where(
+            count == 0, y / x_nz, F.where(zero & (count == 1), F.prod(x_nz, ctx.axis, keepdims=True), 0.0)
+        )
+        return gy * others

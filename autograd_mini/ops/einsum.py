@@ -1,0 +1,125 @@
+"""Einstein summation: one primitive over ``np.einsum`` whose derivative for each operand is another einsum.
+
+Why a primitive: composing einsum from transpose/broadcast/multiply/sum would materialize the full
+broadcast product (O(prod of all index sizes) memory); ``np.einsum`` (with ``optimize`` for 3+ operands)
+contracts pairwise through BLAS. The derivative wrt operand k is ``einsum(gy, other operands -> k's
+indices)``, with three fixes: a repeated index of k (a diagonal, 'ii') is written as a fresh index tied to
+the first by an identity matrix; an index found only in k (summed away) is brought back by a ones vector;
+and a length-1 ellipsis axis that was broadcast gets a fresh index of length 1, so its gradient is summed.
+"""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Function
+from ._util import _const
+
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase  # NOTE: np.einsum's index alphabet
+
+
+def parse(subscripts: str, shapes) -> tuple:
+    """Explicit form of ``subscripts`` for operands of ``shapes``: (list of input index strings, output string),
+    with '...' replaced by letters and the implicit output (ellipsis, then indices seen once, sorted) made
+    explicit. Length-1 ellipsis axes that broadcast get their own fresh letters."""
+    spec = subscripts.replace(" ", "")
+    lhs, arrow, rhs = spec.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ShapeError(f"einsum: subscripts {subscripts!r} name {len(ins)} operands, got {len(shapes)}")
+    used = set(c for c in spec if c.isalpha())
+    fresh = iter(c for c in _LETTERS if c not in used)
+    ell_nd = []
+    for s, shape in zip(ins, shapes):
+        n_explicit = len(s.replace("...", ""))
+        if "..." in s:
+            ell_nd.append(len(shape) - n_explicit)
+            if ell_nd[-1] < 0:
+                raise ShapeError(f"einsum: operand {s!r} has {len(shape)} dimensions, fewer than its subscripts")
+        else:
+            ell_nd.append(0)
+            if n_explicit != len(shape):
+                raise ShapeError(
+                    f"einsum: subscripts {s!r} name {n_explicit} dimensions but the operand has shape {tuple(shape)}"
+                )
+    n_ell = max(ell_nd) if ell_nd else 0
+    ell = [next(fresh) for _ in range(n_ell)]
+    ell_size = [1] * n_ell
+    for s, shape, nd in zip(ins, shapes, ell_nd):
+        if "..." in s:
+            start = s.index("...")
+            for i, size in enumerate(shape[start : start + nd]):
+                j = n_ell - nd + i
+                ell_size[j] = max(ell_size[j], size)
+    explicit = []
+    for s, shape, nd in zip(ins, shapes, ell_nd):
+        if "..." in s:
+            start = s.index("...")
+            letters = []
+            for i, size in enumerate(shape[start : start + nd]):
+                j = n_ell - nd + i
+                letters.append(ell[j] if size == ell_size[j] else next(fresh))  # NOTE: broadcast length-1 axis
+            s = s.replace("...", "".join(letters))
+        explicit.append(s)
+    if arrow:
+        out = rhs.replace("...", "".join(ell))
+    else:
+        counts = {}
+        for s in lhs.replace("...", "").split(","):
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = "".join(ell) + "".join(sorted(c for c, n in counts.items() if n == 1))
+    return explicit, out
+
+
+# ***** einsum *****
+
+
+class Einsum(Function):
+    """y = einsum(subscripts, *xs);  dL/dx_k = einsum(gy, x_j for j != k -> indices of x_k)"""
+
+    @staticmethod
+    def forward(ctx, *xs, subscripts):
+        ctx.subscripts = subscripts
+        # NOTE: optimize='greedy' picks a pairwise contraction order (BLAS) for 3+ operands; for 1-2 operands its
+        # planning overhead is larger than what it saves on small inputs.
+        return np.asarray(np.einsum(subscripts, *xs, optimize="greedy" if len(xs) > 2 else False))
+
+    @staticmethod
+    def backward(ctx, gy):
+        xs = ctx.inputs
+        ins, out = parse(ctx.subscripts, [x.shape for x in xs])
+        sizes = {}
+        for s, x in zip(ins, xs):
+            for c, n in zip(s, x.shape):
+                sizes[c] = max(sizes.get(c, 1), n)
+        used = set("".join(ins) + out)
+        fresh = iter(c for c in _LETTERS if c not in used)
+        grads = []
+        for k, (s, need) in enumerate(zip(ins, ctx.needs_input_grad)):
+            if not need:
+                grads.append(None)
+                continue
+            specs, operands = [out], [gy]
+            for j, (sj, xj) in enumerate(zip(ins, xs)):
+                if j != k:
+                    specs.append(sj)
+                    operands.append(xj)
+            target, seen = [], set()
+            for c in s:
+                if c in seen:  # NOTE: a repeated index of x_k (a diagonal): a fresh index tied by an identity
+                    c2 = next(fresh)
+                    specs.append(c + c2)
+                    operands.append(_const(np.eye(sizes[c], dtype=gy.dtype)))
+                    target.append(c2)
+                else:
+                    seen.add(c)
+                    target.append(c)
+            present = set("".join(specs))
+            for c in seen - present:  # NOTE: an index summed away in x_k only: its gradient is broadcast back
+                specs.append(c)
+                operands.append(_const(np.ones(sizes[c], dtype=gy.dtype)))
+            grads.append(Einsum.apply(*operands, subscripts=",".join(specs) + "->" + "".join(target)))
+        return tuple(grads)
