@@ -195,13 +195,13 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: Optional[float] = No
     """Variance sum((x - mean)**2) / (n - ddof) over axis.
 
     The divisor: ``ddof`` (numpy) or ``correction`` / ``unbiased`` (PyTorch) when given; otherwise n (numpy's
-    default, ddof=0) with the numpy spelling ``axis=``, and n - 1 (PyTorch's default, correction=1) when the
-    PyTorch spelling ``dim=`` is used.
+    default, ddof=0) with the numpy spelling ``axis=``/``keepdims=``, and n - 1 (PyTorch's default,
+    correction=1) when the PyTorch spelling ``dim=`` or ``keepdim=`` is used.
     """
     torch_style = dim is not None or keepdim is not None
     if torch_style:
         axis, keepdims = _torch_dims("var", axis, keepdims, dim, keepdim)
-    c = _correction("var", ddof, correction, unbiased, 1 if dim is not None else 0)
+    c = _correction("var", ddof, correction, unbiased, 1 if torch_style else 0)
     x = as_tensor(x)
     ax = _axes(axis, x.ndim, "var")
     d = x - mean(x, ax, keepdims=True)
@@ -293,7 +293,7 @@ def norm(x, p="fro", dim: Axis = None, keepdim: bool = False, *, axis: Axis = No
     if p == -np.inf:
         return _min_values(a, ax, keepdim, "norm")
     if p == 0:
-        return _make(np.asarray(np.sum(x._data != 0, axis=ax, keepdims=keepdim).astype(x.dtype)))
+        return sum(where(x._data != 0, 1.0, x * 0.0), ax, keepdim)  # NOTE: differentiable, with gradient 0
     if p == 1:
         return sum(a, ax, keepdim)
     s = sum(x * x if p == 2 else pow(a, float(p)), ax, keepdim)
