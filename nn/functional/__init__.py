@@ -15,3 +15,8 @@ __all__ = [
     "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "dropout", "linear", "conv2d",
     "max_pool2d",
 ]
+
+# shape, indexing and reductions (issue 14): PyTorch's pad convention
+from .pad import pad  # noqa: E402
+
+__all__ += ["pad"]
