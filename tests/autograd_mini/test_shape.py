@@ -288,7 +288,7 @@ def test_pad_errors():
     with pytest.raises(ShapeError, match="does not fit"):
         am.pad(x, ((1, 1), (1, 1), (1, 1)))
     with pytest.raises(ShapeError, match="mode 'reflect' needs more entries along axis 0 than 1"):
-        am.pad(x, ((0, -1), (1, 1)), mode="reflect")  # as PyTorch: nothing to reflect in one entry
+        am.pad(x, ((1, -1), (0, 0)), mode="reflect")  # as PyTorch: nothing to reflect in one entry
     from nn import functional as F
 
     with pytest.raises(ValueError, match="even number"):
