@@ -26,9 +26,7 @@ def einsum(subscripts: str, *operands) -> Tensor:
     ops.einsum.parse(subscripts, [x.shape for x in xs])  # NOTE: clear errors before numpy's
     try:
         return ops.Einsum.apply(*xs, subscripts=subscripts)
-    except ValueError as err:
-        if isinstance(err, ShapeError):
-            raise
+    except ValueError as err:  # NOTE: numpy's message (sizes of an index disagree), with the subscripts added
         raise ShapeError(f"einsum {subscripts!r} of shapes {[x.shape for x in xs]}: {err}") from None
 
 
