@@ -23,7 +23,7 @@ def einsum(subscripts: str, *operands) -> Tensor:
     xs = [as_tensor(x) for x in operands]
     if not xs:
         raise ValueError("einsum needs at least one operand")
-    ops.einsum.parse(subscripts, [x.shape for x in xs])  # NOTE: clear errors before numpy's
+    ops.einsum._optimize(subscripts, tuple(x.shape for x in xs))  # NOTE: clear errors before numpy's (cached)
     try:
         return ops.Einsum.apply(*xs, subscripts=subscripts)
     except ValueError as err:  # NOTE: numpy's message (sizes of an index disagree), with the subscripts added
