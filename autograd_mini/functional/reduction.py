@@ -99,6 +99,9 @@ def max(x, axis: Axis = None, keepdims: bool = False, *, dim: Optional[int] = No
     ``max(x, axis)`` returns the values. PyTorch's ``max(x, dim=d)`` (dim spelled) returns the named tuple
     ``(values, indices)`` of the maximum along d. ``max(x, other_tensor)`` is ``maximum(x, other)``.
     """
+    if dim is None and keepdim is None and type(x) is Tensor and x._data.size and x._data.dtype.kind == "f" \
+            and not isinstance(axis, Tensor):
+        return ops.Max.apply(x, axis=_axes(axis, x._data.ndim, "max"), keepdims=keepdims)  # NOTE: the common case
     if isinstance(axis, Tensor):
         return maximum(x, axis)
     x = as_tensor(x)
@@ -114,6 +117,9 @@ def max(x, axis: Axis = None, keepdims: bool = False, *, dim: Optional[int] = No
 def min(x, axis: Axis = None, keepdims: bool = False, *, dim: Optional[int] = None,
         keepdim: Optional[bool] = None):
     """Minimum over axis (see ``max`` for the ``dim=`` form); exact for integer and bool data."""
+    if dim is None and keepdim is None and type(x) is Tensor and x._data.size and x._data.dtype.kind == "f" \
+            and not isinstance(axis, Tensor):  # NOTE: the common case: -max(-x), so ties share as in max
+        return neg(ops.Max.apply(neg(x), axis=_axes(axis, x._data.ndim, "min"), keepdims=keepdims))
     if isinstance(axis, Tensor):
         return minimum(x, axis)
     x = as_tensor(x)

@@ -33,10 +33,10 @@ def transpose(x, *axes) -> Tensor:
     if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
         axes = tuple(axes[0])
     ndim = x._data.ndim
-    if len(axes) != ndim or not all(isinstance(a, (int, np.integer)) and -ndim <= a < ndim for a in axes) \
-            or sorted(a % ndim for a in axes) != list(range(ndim)):
+    axes = tuple([a + ndim if a < 0 else a for a in axes])  # NOTE: no modulo, so out-of-range axes stay out of range
+    if len(axes) != ndim or sorted(axes) != list(range(ndim)):
         raise ShapeError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of {x.shape}")
-    return Transpose.apply(x, axes=tuple(int(a) % ndim for a in axes))
+    return Transpose.apply(x, axes=axes)
 
 
 def permute(x, *dims) -> Tensor:
@@ -96,13 +96,16 @@ def flatten(x, start_axis: int = 0, end_axis: int = -1, *, start_dim: int = None
     if end_dim is not None:
         end_axis = end_dim
     x = as_tensor(x)
-    s, e = _axis(start_axis, x.ndim, "flatten"), _axis(end_axis, x.ndim, "flatten")
-    if x.ndim == 0:
+    shape = x._data.shape
+    ndim = len(shape)
+    if start_axis == 0 and end_axis == -1 and ndim:
+        return reshape(x, (x._data.size,))  # NOTE: the common case, without the general checks
+    s, e = _axis(start_axis, ndim, "flatten"), _axis(end_axis, ndim, "flatten")
+    if ndim == 0:
         return reshape(x, 1)
     if s > e:
         raise ShapeError(f"flatten: start_dim {start_axis} comes after end_dim {end_axis} (shape {x.shape})")
-    shape = x.shape[:s] + (math.prod(x.shape[s : e + 1]),) + x.shape[e + 1 :]
-    return reshape(x, shape)
+    return reshape(x, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
 
 def unflatten(x, dim: int, sizes) -> Tensor:
@@ -314,8 +317,9 @@ def expand_dims(x, axis: int = None, *, dim: int = None) -> Tensor:
     if axis is None:
         raise TypeError("expand_dims() missing the axis (dim) of the new axis")
     x = as_tensor(x)
-    a = _new_axis(axis, x.ndim, "expand_dims")
-    return reshape(x, x.shape[:a] + (1,) + x.shape[a:])
+    shape = x._data.shape
+    a = axis if type(axis) is int and 0 <= axis <= len(shape) else _new_axis(axis, len(shape), "expand_dims")
+    return reshape(x, shape[:a] + (1,) + shape[a:])
 
 
 def unsqueeze(x, dim: int) -> Tensor:
@@ -343,17 +347,19 @@ def concatenate(tensors: Sequence, axis: int = 0, *, dim: int = None) -> Tensor:
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("concatenate needs at least one tensor")
-    ndim = ts[0].ndim
-    if ndim == 0:
-        raise ShapeError("concatenate: 0-d tensors cannot be joined along an axis; use stack")
-    a = _axis(axis, ndim, "concatenate")
-    ref = ts[0].shape
-    for t in ts[1:]:
-        if t.ndim != ndim or t.shape[:a] != ref[:a] or t.shape[a + 1 :] != ref[a + 1 :]:
-            raise ShapeError(
-                f"concatenate along axis {axis}: shapes {[t.shape for t in ts]} differ outside that axis"
-            )
-    return ops.Concatenate.apply(*ts, axis=a)
+    ndim = ts[0]._data.ndim
+    if type(axis) is int and 0 <= axis < ndim:
+        a = axis  # NOTE: the common case, without the general checks (concatenate runs in every LSTM step)
+    else:
+        if ndim == 0:
+            raise ShapeError("concatenate: 0-d tensors cannot be joined along an axis; use stack")
+        a = _axis(axis, ndim, "concatenate")
+    try:
+        return ops.Concatenate.apply(*ts, axis=a)
+    except ValueError:  # NOTE: numpy's check, reworded: the shapes are only compared when they do not fit
+        raise ShapeError(
+            f"concatenate along axis {axis}: shapes {[t.shape for t in ts]} differ outside that axis"
+        ) from None
 
 
 cat = concatenate
@@ -370,8 +376,10 @@ def stack(tensors: Sequence, axis: int = 0, *, dim: int = None) -> Tensor:
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all tensors must have one shape, got {sorted(shapes)}")
-    a = _new_axis(axis, ts[0].ndim, "stack")
-    return concatenate([expand_dims(t, a) for t in ts], axis=a)
+    shape = ts[0]._data.shape
+    a = _new_axis(axis, len(shape), "stack")
+    new = shape[:a] + (1,) + shape[a:]
+    return concatenate([reshape(t, new) for t in ts], axis=a)
 
 
 from .. import ops  # noqa: E402  (ops imports this package for the Tensor-level functions its rules use)
