@@ -263,8 +263,11 @@ def masked_fill(x, mask, value) -> Tensor:
     m = _mask(mask, "masked_fill")
     if np.broadcast_shapes(m.shape, x.shape) != x.shape:
         raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the tensor's shape {x.shape}")
-    if isinstance(value, Tensor) and value.ndim != 0:
-        raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+    else:
+        value = np.asarray(value, dtype=x.dtype)  # NOTE: the result keeps x's dtype, as PyTorch
     return where(m, value, x)
 
 

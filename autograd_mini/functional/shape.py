@@ -228,13 +228,13 @@ def _tri_mask(x: Tensor, diagonal: int, op: str, upper: bool) -> np.ndarray:
 def tril(x, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two axes (entries with col - row <= diagonal), zeros elsewhere."""
     x = as_tensor(x)
-    return where(_tri_mask(x, diagonal, "tril", False), x, 0)
+    return where(_tri_mask(x, diagonal, "tril", False), x, np.zeros((), x.dtype))
 
 
 def triu(x, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two axes (entries with col - row >= diagonal), zeros elsewhere."""
     x = as_tensor(x)
-    return where(_tri_mask(x, diagonal, "triu", True), x, 0)
+    return where(_tri_mask(x, diagonal, "triu", True), x, np.zeros((), x.dtype))
 
 
 def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

@@ -52,7 +52,7 @@ def pad(x, pad_width, mode: str = "constant", value: float = 0.0) -> Tensor:
         if value:
             inner = np.zeros(x.shape, dtype=bool)
             fill = np.pad(inner, widths, constant_values=True)
-            y = where(fill, value, y)
+            y = where(fill, np.asarray(value, dtype=y.dtype), y)
         return y
     for i, ((b, a), n) in enumerate(zip(widths, x.shape)):
         if not (b or a):

@@ -309,3 +309,23 @@ def test_topk_errors():
         am.topk(Tensor([1.0, 2.0, 3.0]), 5)
     with pytest.raises(ShapeError, match="axis 1 is out of range"):
         am.sort(Tensor([1.0, 2.0]), 1)
+
+
+@needs_torch
+def test_int_and_bool_dtypes_like_torch():
+    a = np.array([[3, 1, 2], [0, 5, 4]], dtype=np.int32)
+    x, t, xb, tb = Tensor(a), torch.tensor(a), Tensor(a > 2), torch.tensor(a > 2)
+    idx = np.array([[0, 0], [2, 1]])
+    pairs = [
+        (am.gather(x, 1, idx), torch.gather(t, 1, torch.tensor(idx))),
+        (am.gather(xb, 1, idx), torch.gather(tb, 1, torch.tensor(idx))),
+        (am.masked_fill(x, a > 2, 7), t.masked_fill(torch.tensor(a > 2), 7)),
+        (am.masked_select(x, a > 2), t.masked_select(torch.tensor(a > 2))),
+        (am.scatter_add(x, 1, idx, x), torch.scatter_add(t, 1, torch.tensor(idx), t)),
+        (am.index_select(xb, 1, [2, 0]), torch.index_select(tb, 1, torch.tensor([2, 0]))),
+        (am.sort(x, 1, True).values, torch.sort(t, 1, True).values), (am.topk(x, 2).values, torch.topk(t, 2).values),
+        (am.argsort(xb, 1, stable=True), torch.argsort(tb, dim=1, stable=True)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -430,3 +430,20 @@ def test_softmax_of_a_scalar_is_one():
     assert Tensor(0.5).softmax().item() == 1.0
     assert Tensor(0.5).log_softmax().item() == 0.0
     assert Tensor(3.0).logsumexp(0).item() == 3.0
+
+
+@needs_torch
+def test_int_and_bool_dtypes_like_torch():
+    a = np.array([[3, 1, 2], [0, 5, 4]], dtype=np.int32)
+    x, t, xb, tb = Tensor(a), torch.tensor(a), Tensor(a > 2), torch.tensor(a > 2)
+    pairs = [
+        (am.cumsum(x, 1), torch.cumsum(t, 1)), (am.cumprod(x, 0), torch.cumprod(t, 0)), (am.prod(x, 1), torch.prod(t, 1)),
+        (am.amax(x, 1), torch.amax(t, 1)), (am.amin(xb, 1), torch.amin(tb, 1)),
+        (am.max(x, dim=1).values, torch.max(t, dim=1).values), (am.min(xb, dim=0).values, torch.min(tb, dim=0).values),
+        (am.cummax(x, 1).values, torch.cummax(t, 1).values), (am.cummin(x, 1).indices, torch.cummin(t, 1).indices),
+        (am.median(x), torch.median(t)), (am.any(x, 1), torch.any(t, 1)), (am.all(xb), torch.all(tb)),
+        (am.sum(xb, 1), torch.sum(tb, 1)), (am.argmax(x, dim=1), torch.argmax(t, dim=1)),
+    ]
+    for ours, theirs in pairs:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.dtype == theirs.numpy().dtype

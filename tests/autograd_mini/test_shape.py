@@ -295,3 +295,20 @@ def test_pad_errors():
         F.pad(x, (1, 2, 3))
     with pytest.raises(ShapeError, match=r"3 \(left, right\) pairs for 2 dimensions"):
         F.pad(x, (1, 1, 1, 1, 1, 1))
+
+
+@needs_torch
+def test_int_and_bool_dtypes_like_torch():
+    a = np.array([[3, 1, 2], [0, 5, 4]], dtype=np.int32)
+    b = a > 2
+    x, t, xb, tb = Tensor(a), torch.tensor(a), Tensor(b), torch.tensor(b)
+    pairs = [
+        (x.repeat(2, 1), t.repeat(2, 1)), (am.flip(x, 0), torch.flip(t, (0,))), (am.roll(xb, 1, 1), torch.roll(tb, 1, 1)),
+        (am.tril(x), torch.tril(t)), (am.triu(xb), torch.triu(tb)), (am.diag(x), torch.diag(t)),
+        (xb[:, :1].expand(2, 4), tb[:, :1].expand(2, 4)), (am.pad(x, 1, value=7), torch.nn.functional.pad(t, (1, 1, 1, 1), value=7)),
+        (x.unfold(1, 2, 1), t.unfold(1, 2, 1)), (am.repeat_interleave(xb, 2), torch.repeat_interleave(tb, 2)),
+        (am.movedim(x, 0, 1), torch.movedim(t, 0, 1)), (am.cat([x, x], dim=1), torch.cat([t, t], dim=1)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
