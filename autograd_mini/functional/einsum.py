@@ -2,7 +2,6 @@
 """
 from __future__ import annotations
 
-import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor

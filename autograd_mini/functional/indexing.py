@@ -6,7 +6,6 @@ returns ``gather(x, indices)``: at ties the gradient goes to the element at the 
 """
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Optional
 
 import numpy as np
