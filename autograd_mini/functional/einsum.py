@@ -2,7 +2,6 @@
 """
 from __future__ import annotations
 
-
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._args import as_tensor
