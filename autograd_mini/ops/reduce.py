@@ -80,8 +80,9 @@ class LogSumExp(Function):
 class Prod(Function):
     """y = prod of x over axis;  dy/dx_j = prod_{k != j} x_k
 
-    Why a primitive: y / x is 0 / 0 at zeros. Here, per reduced slice with c zeros (as PyTorch): c = 0 gives
-    y / x; c = 1 gives the product of the other (non-zero) elements at the zero and 0 elsewhere; c >= 2 gives 0.
+    Why a primitive: y / x is 0 / 0 at zeros. Without zeros the gradient is y / x; with zeros it is the product of
+    the others, from exclusive cumprods (no division), which matches PyTorch at one or several zeros and keeps the
+    second derivative exact there.
     """
 
     save_output = True
@@ -98,12 +99,24 @@ class Prod(Function):
         y = ctx.output
         if not ctx.keepdims:
             gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
-        zero = x._data == 0
-        if not zero.any():
+        if not (x._data == 0).any():
             return gy * y / x
-        count = zero.sum(axis=ctx.axis, keepdims=True)
-        x_nz = F.where(zero, 1.0, x)
-        others = F.where(
-            count == 0, y / x_nz, F.where(zero & (count == 1), F.prod(x_nz, ctx.axis, keepdims=True), 0.0)
-        )
-        return gy * others
+        return gy * _prod_of_others(x, ctx.axis)
+
+
+def _prod_of_others(x, axis):
+    """prod_{k != j} x_k over the reduced axes, without division: (exclusive cumprod from the left) * (from the
+    right), on the reduced axes moved last and flattened. Differentiable with exact first derivatives (Cumprod's),
+    so the second derivative of prod is exact at zeros too."""
+    nd = x.ndim
+    red = tuple(range(nd)) if axis is None else axis
+    keep = tuple(a for a in range(nd) if a not in red)
+    perm = keep + tuple(red)
+    xt = F.transpose(x, *perm) if perm != tuple(range(nd)) else x
+    lead = xt.shape[: len(keep)]
+    xf = F.reshape(xt, lead + (-1,))
+    one = _const(np.ones(lead + (1,), dtype=x.dtype))
+    left = F.concatenate([one, F.cumprod(xf[..., :-1], -1)], -1)
+    right = F.flip(F.concatenate([one, F.cumprod(F.flip(xf, -1)[..., :-1], -1)], -1), -1)
+    others = F.reshape(left * right, xt.shape)
+    return F.transpose(others, *np.argsort(perm).tolist()) if perm != tuple(range(nd)) else others

@@ -43,7 +43,8 @@ class Cumprod(Function):
 
     Without zeros that is revcumsum(gy * y) / x. With zeros (as PyTorch): before the first zero of a slice
     the same formula holds (y_i = 0 from that zero on); at the first zero z it is revcumsum(gy * y')_z with y' the
-    cumprod of x with x_z set to 1; after it the gradient is 0.
+    cumprod of x with x_z set to 1; after it the gradient is 0. NOTE: first derivatives are exact at zeros; the
+    second derivative is not where an input holds a zero (the 0 after the first zero is a constant here).
     """
 
     save_output = True

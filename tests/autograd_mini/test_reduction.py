@@ -40,15 +40,17 @@ def test_prod(x, data):
 
 
 @pytest.mark.parametrize("data", [[[1.0, 0.0, 3.0], [0.0, 0.0, 2.0], [1.0, 2.0, 3.0]], [[0.0, 2.0, -1.5]]])
-@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
 def test_prod_gradient_with_zeros(data, axis):
+    """One zero and several zeros in a slice, as PyTorch: the product of the others at a lone zero, else 0."""
     x = Tensor(np.array(data), requires_grad=True)
     assert gradcheck(lambda t: am.prod(t, axis), (x,))
+    assert gradgradcheck(lambda t: am.prod(t, axis), (x,))  # exact at zeros too (exclusive cumprods, no division)
     if torch is not None:
         t = torch.tensor(data, requires_grad=True, dtype=torch.float64)
         w = backward_weighted(am.prod(x, axis))
-        (torch.prod(t) if axis is None else torch.prod(t, axis) * torch.tensor(w)).sum().backward() if axis is not None \
-            else (torch.prod(t) * float(w)).backward()
+        ty = torch.prod(t) if axis in (None, (0, 1)) else torch.prod(t, axis)  # NOTE: torch.prod takes one dim
+        (ty * torch.tensor(w)).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
