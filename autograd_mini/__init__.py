@@ -31,6 +31,13 @@ from .functional import (  # elementwise math, activations and creation (issue 1
     softsign, softmin, normalize, empty, full, full_like, eye, arange, linspace, meshgrid, one_hot, randint, normal,
     uniform,
 )
+from .functional import (  # shape, indexing and reductions (issue 14)
+    prod, any, all, amax, amin, var_mean, std_mean, norm, median, cumsum, cumprod, cummax, cummin, logcumsumexp,
+    isclose, allclose, permute, swapdims, movedim, moveaxis, unflatten, unsqueeze, cat, concat, expand, repeat,
+    tile, flip, roll, tril, triu, diagonal, diag, repeat_interleave, gather, take_along_dim, take_along_axis,
+    index_select, scatter, scatter_add, scatter_reduce, masked_fill, masked_select, nonzero, argsort, sort, topk,
+    einsum, pad,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from .interop import from_dlpack, from_numpy
 from .functional import split, chunk, unbind

@@ -355,26 +355,26 @@ class Tensor:
         return F.not_equal(self, other)
 
     # ----- methods ------------------------------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def max(self, axis=None, keepdims=False):
-        return F.max(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis=None, keepdims=False):
-        return F.min(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return F.var(self, axis, keepdims, ddof)
+    def var(self, axis=None, keepdims=False, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+        return F.var(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction, unbiased=unbiased)
 
-    def std(self, axis=None, keepdims=False, ddof=0):
-        return F.std(self, axis, keepdims, ddof)
+    def std(self, axis=None, keepdims=False, ddof=None, *, dim=None, keepdim=None, correction=None, unbiased=None):
+        return F.std(self, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction, unbiased=unbiased)
 
-    def logsumexp(self, axis=None, keepdims=False):
-        return F.logsumexp(self, axis, keepdims)
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def softmax(self, axis=None, *, dim=None):
         return F.softmax(self, axis, dim=dim)
@@ -382,11 +382,11 @@ class Tensor:
     def log_softmax(self, axis=None, *, dim=None):
         return F.log_softmax(self, axis, dim=dim)
 
-    def argmax(self, axis=None, keepdims=False):
-        return F.argmax(self, axis, keepdims)
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def argmin(self, axis=None, keepdims=False):
-        return F.argmin(self, axis, keepdims)
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def exp(self):
         return F.exp(self)
@@ -421,8 +421,8 @@ class Tensor:
     def transpose(self, *axes):
         return F.transpose(self, *axes)
 
-    def flatten(self, start_axis=0, end_axis=-1):
-        return F.flatten(self, start_axis, end_axis)
+    def flatten(self, start_axis=0, end_axis=-1, *, start_dim=None, end_dim=None):
+        return F.flatten(self, start_axis, end_axis, start_dim=start_dim, end_dim=end_dim)
 
     def broadcast_to(self, shape):
         return F.broadcast_to(self, shape)
@@ -599,6 +599,143 @@ class Tensor:
 
     def bitwise_not(self):
         return F.bitwise_not(self)
+
+    # ----- shape, indexing and reductions -----
+    def prod(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return F.prod(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
+
+    def any(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.any(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def all(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return F.all(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return F.amin(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return F.norm(self, p, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return F.median(self, dim, keepdim)
+
+    def cumsum(self, axis=None, *, dim=None, dtype=None):
+        return F.cumsum(self, axis, dim=dim, dtype=dtype)
+
+    def cumprod(self, axis=None, *, dim=None, dtype=None):
+        return F.cumprod(self, axis, dim=dim, dtype=dtype)
+
+    def cummax(self, dim):
+        return F.cummax(self, dim)
+
+    def cummin(self, dim):
+        return F.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return F.logcumsumexp(self, dim)
+
+    def permute(self, *dims):
+        return F.permute(self, *dims)
+
+    def swapaxes(self, axis1, axis2):
+        return F.swapaxes(self, axis1, axis2)
+
+    def swapdims(self, dim0, dim1):
+        return F.swapaxes(self, dim0, dim1)
+
+    def movedim(self, source, destination):
+        return F.movedim(self, source, destination)
+
+    def squeeze(self, axis=None, *, dim=None):
+        return F.squeeze(self, axis, dim=dim)
+
+    def unsqueeze(self, dim):
+        return F.unsqueeze(self, dim)
+
+    def expand_dims(self, axis):
+        return F.expand_dims(self, axis)
+
+    def unflatten(self, dim, sizes):
+        return F.unflatten(self, dim, sizes)
+
+    def expand(self, *sizes):
+        return F.expand(self, *sizes)
+
+    def repeat(self, *sizes):
+        return F.repeat(self, *sizes)
+
+    def tile(self, dims):
+        return F.tile(self, dims)
+
+    def flip(self, dims):
+        return F.flip(self, dims)
+
+    def roll(self, shifts, dims=None):
+        return F.roll(self, shifts, dims)
+
+    def tril(self, diagonal=0):
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return F.triu(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return F.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return F.diag(self, diagonal)
+
+    def repeat_interleave(self, repeats, dim=None):
+        return F.repeat_interleave(self, repeats, dim)
+
+    def unfold(self, dimension, size, step):
+        """Windows of ``size`` along ``dimension``, ``step`` apart, in a new last axis (torch.Tensor.unfold)."""
+        return F.unfold_dim(self, dimension, size, step)
+
+    def gather(self, dim, index):
+        return F.gather(self, dim, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return F.take_along_dim(self, indices, dim)
+
+    def index_select(self, dim, index):
+        return F.index_select(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return F.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim, index, src):
+        return F.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return F.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def masked_fill(self, mask, value):
+        return F.masked_fill(self, mask, value)
+
+    def masked_select(self, mask):
+        return F.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        return F.nonzero(self, as_tuple=as_tuple)
+
+    def sort(self, dim=-1, descending=False, *, stable=True):
+        return F.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, *, stable=True):
+        return F.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return F.topk(self, k, dim, largest, sorted)
+
+    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return F.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return F.allclose(self, other, rtol, atol, equal_nan)
 
     # ----- in-place (they change this tensor and return it; see autograd_mini.inplace) --------------------
     def add_(self, other, *, alpha=1):

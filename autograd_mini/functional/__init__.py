@@ -26,3 +26,11 @@ from .creation import zeros, ones, zeros_like, ones_like, randn, rand
 from .creation import empty, full, full_like, eye, arange, linspace, meshgrid, one_hot, randint, normal, uniform
 from .window import pad, unfold, fold
 from .shape import split, chunk, unbind
+# shape, indexing and reductions (issue 14)
+from .reduction import (prod, any, all, amax, amin, var_mean, std_mean, norm, median, cumsum, cumprod, cummax,
+                        cummin, logcumsumexp, isclose, allclose, values_indices)
+from .shape import (permute, swapdims, movedim, moveaxis, unflatten, unsqueeze, cat, concat, expand, repeat, tile,
+                    flip, roll, tril, triu, diagonal, diag, repeat_interleave, unfold_dim)
+from .indexing import (gather, take_along_dim, take_along_axis, index_select, scatter, scatter_add, scatter_reduce,
+                       masked_fill, masked_select, nonzero, argsort, sort, topk)
+from .einsum import einsum

@@ -107,20 +107,45 @@ def _mixed(a: Tensor, b: Tensor):
 
 
 def _axes(axis: Axis, ndim: int, op: str):
-    """Normalize axis to None or a sorted tuple of non-negative ints, raising a clear error when out of range."""
+    """Normalize axis to None or a sorted tuple of non-negative ints, raising a clear error when out of range.
+
+    A 0-d tensor accepts axis 0 and -1 (as PyTorch) and reduces over nothing: the result is ``()``.
+    """
     if axis is None:
         return None
     if type(axis) is int and -ndim <= axis < ndim:
         return (axis % ndim,)  # NOTE: the common case, without the general checks below
     items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if ndim == 0:
+        for a in items:
+            if not isinstance(a, (int, np.integer)) or a not in (0, -1):
+                raise ShapeError(f"{op}: axis {a!r} is out of range for a 0-d tensor (only 0 and -1 are allowed)")
+        return ()
     out = []
     for a in items:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {a!r}")
         if not -ndim <= a < ndim:
-            raise ShapeError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % ndim if ndim else 0)
+            raise ShapeError(
+                f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions (valid: {-ndim} to {ndim - 1})"
+            )
+        out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ShapeError(f"{op}: repeated axis in {axis}")
     return tuple(sorted(out))
+
+
+def _axis(axis, ndim: int, op: str) -> int:
+    """One axis as a non-negative int, or a ShapeError naming op, axis and ndim. A 0-d tensor accepts 0 and -1
+    (as PyTorch) and gets 0. ``ndim`` is the number of valid positions (ndim + 1 for an inserted axis)."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"{op}: axis (dim) must be an int, got {axis!r}")
+    n = ndim if ndim else 1
+    if not -n <= axis < n:
+        raise ShapeError(
+            f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions (valid: {-n} to {n - 1})"
+        )
+    return int(axis) % n
 
 
 def _count(shape, axes) -> int:

@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from ..tensor import Tensor, _make
-from ._args import _float, _torch_dims, as_tensor
+from ._args import _axis, _float, _torch_dims, as_tensor
 from .elementwise import abs, add, clip, div, erfc, exp, expm1, log1p, mul, neg, pow, where
 from .reduction import logsumexp, max as _max, sum as _sum
 
@@ -49,9 +49,9 @@ def _softmax_axis(op: str, x: Tensor, axis, dim):
     if axis is None:
         axis = -1
     nd = x._data.ndim
-    if not -max(nd, 1) <= axis < max(nd, 1):
-        raise ValueError(f"{op}: axis {axis} is out of range for a tensor with {nd} dimensions")
-    return axis
+    if type(axis) is int and -nd <= axis < nd:
+        return axis  # NOTE: the common case, without the general checks
+    return _axis(axis, nd, op)  # NOTE: a ShapeError for an axis out of range; a 0-d tensor takes 0 and -1
 
 
 def log_softmax(x, axis: Optional[int] = None, *, dim=None) -> Tensor:

@@ -113,6 +113,11 @@ def maximum(a, b) -> Tensor:
 def minimum(a, b) -> Tensor:
     """Elementwise minimum: -maximum(-a, -b), so it shares Maximum's tie rule."""
     a, b = _pair(a, b)
+    if a._data.dtype.kind not in "fc" or b._data.dtype.kind not in "fc":
+        # NOTE: not -max(-a, -b): negation wraps for unsigned ints and INT_MIN and fails for bool (integer data
+        # never requires grad, so numpy's result is the whole answer)
+        if not (a.requires_grad or b.requires_grad):
+            return _make(np.asarray(np.minimum(a._data, b._data)))
     return neg(maximum(neg(a), neg(b)))
 
 

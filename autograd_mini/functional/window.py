@@ -11,23 +11,57 @@ from ..tensor import Tensor
 from ._args import _int_pair, as_tensor
 
 
-def pad(x, pad_width) -> Tensor:
-    """x with zeros added around it; ``pad_width`` as in ``np.pad``: an int, a (before, after) pair for every
-    axis, or one (before, after) pair per axis. The gradient is gy with the padding sliced off."""
+_PAD_MODES = {"constant": None, "reflect": "reflect", "replicate": "edge", "edge": "edge",
+              "circular": "wrap", "wrap": "wrap"}
+
+
+def pad(x, pad_width, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """x padded around (numpy's ``pad_width`` convention): an int, one (before, after) pair for every axis, or a
+    (before, after) pair per axis, first axis first. Negative widths crop that side.
+
+    Modes: 'constant' (fill with ``value``), 'reflect' (mirror without repeating the edge: 3 2 | 1 2 3 | 2 1),
+    'replicate' (repeat the edge; numpy's 'edge'), 'circular' (wrap around; numpy's 'wrap').
+    PyTorch's flat convention (pairs from the LAST axis backwards) is ``nn.functional.pad``.
+    The gradient: gy with the padding sliced off (constant) or added back to the entries it copies.
+    """
     x = as_tensor(x)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of 'constant', 'reflect', 'replicate', 'circular', got {mode!r}")
     widths = np.asarray(pad_width)
-    if widths.dtype.kind not in "iu" or (widths < 0).any():
-        raise ValueError(f"pad: pad_width must hold non-negative ints, got {pad_width!r}")
+    if widths.dtype.kind not in "iu":
+        raise ValueError(f"pad: pad_width must hold ints, got {pad_width!r}")
     try:
         widths = np.broadcast_to(widths, (x.ndim, 2))
     except ValueError:
         raise ShapeError(
-            f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} dimensions (shape {x.shape})"
+            f"pad: pad_width {pad_width!r} does not fit a tensor with {x.ndim} dimensions (shape {x.shape}); "
+            "give an int, one (before, after) pair, or one pair per axis"
         ) from None
-    widths = tuple((int(b), int(a)) for b, a in widths)
+    widths = [(int(b), int(a)) for b, a in widths]
+    if any(b < 0 or a < 0 for b, a in widths):  # NOTE: negative widths crop first
+        for i, ((b, a), n) in enumerate(zip(widths, x.shape)):
+            if -min(b, 0) - min(a, 0) > n:
+                raise ShapeError(f"pad: widths {(b, a)} crop more than the {n} entries of axis {i} (shape {x.shape})")
+        x = getitem(x, tuple(slice(-min(b, 0), n + min(a, 0)) for (b, a), n in zip(widths, x.shape)))
+        widths = [(max(b, 0), max(a, 0)) for b, a in widths]
     if not any(b or a for b, a in widths):
         return x
-    return ops.Pad.apply(x, pad_width=widths)
+    np_mode = _PAD_MODES[mode]
+    if np_mode is None:
+        y = ops.Pad.apply(x, pad_width=tuple(widths))
+        if value:
+            inner = np.zeros(x.shape, dtype=bool)
+            fill = np.pad(inner, widths, constant_values=True)
+            y = where(fill, np.asarray(value, dtype=y.dtype), y)
+        return y
+    for i, ((b, a), n) in enumerate(zip(widths, x.shape)):
+        if not (b or a):
+            continue
+        if n == 0 or (mode == "reflect" and n == 1):
+            raise ShapeError(f"pad: mode {mode!r} needs more entries along axis {i} than {n} (shape {x.shape})")
+        idx = np.pad(np.arange(n), (b, a), mode=np_mode)  # NOTE: which entry of x each output entry copies
+        x = getitem(x, (slice(None),) * i + (idx,))
+    return x
 
 
 def unfold(x, kernel_size, stride=1, dilation=1) -> Tensor:
@@ -86,3 +120,5 @@ def fold(cols, output_size, kernel_size, stride=1, dilation=1) -> Tensor:
     return ops.Fold.apply(cols, output_size=size, kernel_size=k, stride=s, dilation=d)
 
 from .. import ops  # noqa: E402  (ops imports this package for the Tensor-level functions its rules use)
+from .elementwise import where  # noqa: E402
+from .indexing import getitem  # noqa: E402

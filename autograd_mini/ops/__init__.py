@@ -22,10 +22,20 @@ Outputs that are not floating point are not differentiable (their gradient is al
 cost k nodes whose backwards each scatter into a full-size array of zeros (IndexAdd), and then k - 1 full-size
 additions; Split is one node whose backward is one concatenation (zeros only for the unused pieces). LSTMCell
 splits its four gates with it at every step (benchmarks/bench_conv_lstm.py).
+Shape, indexing and reduction primitives and why each earns its place (the rest of those families is composed):
+- Prod: its derivative prod_{k != j} x_k is right at zeros (y / x is 0 / 0 there).
+- Cumsum: O(n) forward and backward (a reversed cumsum) in one numpy call each; composed would be O(n^2).
+- Cumprod: a derivative right at zeros (as Prod). LogCumSumExp: a stable forward and derivative.
+- Einsum: contracts through BLAS without materializing the broadcast product; its derivatives are einsums.
+Composed, with reasons: gather/scatter_add are GetItem/IndexAdd with an open index (same numpy calls, measured
+equal speed); sort/topk/cummax/median are gathers at computed indices (ties route the gradient to the chosen
+index); masked_fill is where; flip/roll/tril/diag/repeat are slicing, concatenation and products with masks.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)
-from .reduce import Sum, Max, LogSumExp
+from .reduce import Sum, Max, LogSumExp, Prod
+from .scan import Cumsum, Cumprod, LogCumSumExp
+from .einsum import Einsum
 from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Concatenate
 from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold

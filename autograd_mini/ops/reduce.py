@@ -75,3 +75,48 @@ class LogSumExp(Function):
         if not ctx.keepdims:
             gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
         return gy * F.exp(x - y)
+
+
+class Prod(Function):
+    """y = prod of x over axis;  dy/dx_j = prod_{k != j} x_k
+
+    Why a primitive: y / x is 0 / 0 at zeros. Without zeros the gradient is y / x; with zeros it is the product of
+    the others, from exclusive cumprods (no division), which matches PyTorch at one or several zeros and keeps the
+    second derivative exact there.
+    """
+
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x = ctx.inputs[0]
+        kshape = _keepdims_shape(x.shape, ctx.axis)
+        y = ctx.output
+        if not ctx.keepdims:
+            gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
+        if not (x._data == 0).any():
+            return gy * y / x
+        return gy * _prod_of_others(x, ctx.axis)
+
+
+def _prod_of_others(x, axis):
+    """prod_{k != j} x_k over the reduced axes, without division: (exclusive cumprod from the left) * (from the
+    right), on the reduced axes moved last and flattened. Differentiable with exact first derivatives (Cumprod's),
+    so the second derivative of prod is exact at zeros too."""
+    nd = x.ndim
+    red = tuple(range(nd)) if axis is None else axis
+    keep = tuple(a for a in range(nd) if a not in red)
+    perm = keep + tuple(red)
+    xt = F.transpose(x, *perm) if perm != tuple(range(nd)) else x
+    lead = xt.shape[: len(keep)]
+    xf = F.reshape(xt, lead + (-1,))
+    one = _const(np.ones(lead + (1,), dtype=x.dtype))
+    left = F.concatenate([one, F.cumprod(xf[..., :-1], -1)], -1)
+    right = F.flip(F.concatenate([one, F.cumprod(F.flip(xf, -1)[..., :-1], -1)], -1), -1)
+    others = F.reshape(left * right, xt.shape)
+    return F.transpose(others, *np.argsort(perm).tolist()) if perm != tuple(range(nd)) else others

@@ -30,3 +30,8 @@ __all__ += [
     "gelu", "silu", "softplus", "elu", "selu", "celu", "mish", "hardswish", "hardsigmoid", "relu6", "hardtanh",
     "logsigmoid", "softsign", "softmin", "normalize", "one_hot",
 ]
+
+# shape, indexing and reductions (issue 14): PyTorch's pad convention
+from .pad import pad  # noqa: E402
+
+__all__ += ["pad"]

@@ -613,12 +613,11 @@ def test_max_min_reductions_share_the_gradient_among_ties(op):
 # ***** argument errors and edge cases, as numpy *****
 
 
-def test_squeeze_of_an_axis_that_is_not_length_1_raises():
+def test_squeeze_of_an_axis_that_is_not_length_1_leaves_it():
+    # NOTE: issue 14: PyTorch's rule (numpy raises); a named axis of another length stays as it is
     x = Tensor(np.ones((1, 3, 1)), requires_grad=True)
-    with pytest.raises(am.ShapeError, match=r"axis 1 .*\(1, 3, 1\)"):
-        am.squeeze(x, 1)
-    with pytest.raises(am.ShapeError):
-        am.squeeze(x, (0, 1))
+    assert am.squeeze(x, 1).shape == (1, 3, 1)
+    assert am.squeeze(x, (0, 1)).shape == (3, 1)
     assert am.squeeze(x, (0, -1)).shape == np.squeeze(x.numpy(), (0, -1)).shape
 
 
