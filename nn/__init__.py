@@ -14,6 +14,11 @@ from .module import (
     register_forward_call_hook,
 )
 from .serialization import CheckpointError, load, save
+from .containers import ModuleDict, ParameterDict, ParameterList
+from .layers import (
+    GRU, LSTM, RNN, BatchNorm2d, Embedding, GroupNorm, GRUCell, LayerNorm, MultiheadAttention, TransformerEncoder,
+    TransformerEncoderLayer, Unflatten,
+)
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "Parameter", "StateDictError", "module_stack", "module_path_names",
@@ -22,4 +27,6 @@ __all__ = [
     "BatchNorm1d", "Conv2d", "MaxPool2d", "RNNCell", "LSTMCell",
     "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
     "functional", "init", "save", "load", "CheckpointError",
+    "LayerNorm", "GroupNorm", "BatchNorm2d", "Embedding", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
+    "TransformerEncoderLayer", "TransformerEncoder", "ModuleDict", "ParameterList", "ParameterDict", "Unflatten",
 ]

@@ -8,10 +8,14 @@ from autograd_mini.functional import leaky_relu, log_softmax, relu, sigmoid, sof
 
 from .conv import conv2d, max_pool2d
 from .dropout import dropout, linear
+from .attention import scaled_dot_product_attention
+from .normalization import batch_norm, group_norm, layer_norm
+from .sparse import embedding
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss
 
 __all__ = [
     "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "dropout", "linear", "conv2d",
     "max_pool2d",
+    "scaled_dot_product_attention", "layer_norm", "group_norm", "batch_norm", "embedding",
 ]

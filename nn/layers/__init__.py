@@ -6,3 +6,11 @@ from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .rnn import LSTMCell, RNNCell
+from .attention import MultiheadAttention
+from .batchnorm import BatchNorm2d
+from .embedding import Embedding
+from .norm import GroupNorm, LayerNorm
+from .recurrent import GRU, LSTM, RNN
+from .reshape import Unflatten
+from .rnn import GRUCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
