@@ -36,11 +36,14 @@ def _masked_softmax(scores: Tensor, allowed: Optional[np.ndarray], additive: Opt
         scores = scores + additive.astype(scores.dtype, copy=False)
     if allowed is not None:
         scores = AF.where(allowed, scores, -np.inf)
-    lse = AF.logsumexp(scores, axis=-1, keepdims=True)
+    inner = scores
     if empty_rows_zero and (allowed is not None or additive is not None):
-        empty = np.isneginf(lse.data)
+        empty = np.isneginf(scores.data).all(axis=-1, keepdims=True)
         if empty.any():
-            lse = AF.where(empty, 0.0, lse)  # NOTE: exp(-inf - 0) = 0: such a row attends to nothing
+            # NOTE: such a row attends to nothing: its normalizer is taken over zeros instead of -infs (so that
+            # logsumexp's gradient there is not 0 * nan), and exp(-inf - lse) = 0 gives zero weights.
+            inner = AF.where(empty, 0.0, scores)
+    lse = AF.logsumexp(inner, axis=-1, keepdims=True)
     return AF.exp(scores - lse)
 
 
