@@ -184,10 +184,11 @@ def main(argv=None):
         print("wrote", graph)
     for name in models:
         print(f"{name}: final held-out accuracy {results[name][-1]:.3f} ({seconds[name]:.1f} s)")
-    # the mass of attention on the mirrored position, averaged over the last layer's heads and positions
+    # the attention on the mirrored position, per layer, averaged over heads and query positions
     L = args.length
-    mirror = float(np.mean([maps[-1, :, i, L - 1 - i] for i in range(L)]))
-    print(f"last layer: mean attention on the mirrored position {mirror:.2f} (uniform would be {1 / L:.2f})")
+    mirror = [float(np.mean([maps[layer, :, i, L - 1 - i] for i in range(L)])) for layer in range(maps.shape[0])]
+    print("mean attention on the mirrored position per layer: "
+          + ", ".join(f"layer {i + 1} {m:.2f}" for i, m in enumerate(mirror)) + f" (uniform would be {1 / L:.2f})")
     return {"results": results, "seconds": seconds, "maps": maps, "mirror_attention": mirror, "graph": graph,
             "length": L}
 
