@@ -1,11 +1,11 @@
 """One training step (forward, backward, optimizer step) of a 2-layer TransformerEncoder and of a 1-layer LSTM,
 autograd_mini vs PyTorch, float32, one thread each, the two timed in alternating blocks in one process.
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_layers.py [--repeat 31] [--only transformer|lstm]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_layers.py [--repeat 31] [--only transformer|lstm] [--dropout 0.1]
 
 Transformer: nn.TransformerEncoder of 2 nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128,
-dropout=0.1, batch_first=True) (post-norm, relu), input (batch 32, sequence 32, 64), MSE loss against a fixed
-target, Adam(lr=1e-3) step.
+dropout=0.1 (PyTorch's default; --dropout to change), batch_first=True) (post-norm, relu), input (batch 32,
+sequence 32, 64), MSE loss against a fixed target, Adam(lr=1e-3) step.
 LSTM: nn.LSTM(input_size=32, hidden_size=128) (one layer, (T, N, features) layout), input (sequence 50,
 batch 32, 32), MSE of the whole output against a fixed target, SGD(lr=0.1) step.
 
@@ -53,9 +53,9 @@ def summary(name: str, t_ours: np.ndarray, t_torch: np.ndarray) -> float:
     return ratio
 
 
-def transformer_models(torch):
+def transformer_models(torch, dropout: float):
     torch.manual_seed(0)
-    kw = dict(d_model=64, nhead=4, dim_feedforward=128, dropout=0.1, batch_first=True)
+    kw = dict(d_model=64, nhead=4, dim_feedforward=128, dropout=dropout, batch_first=True)
     tm = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(**kw), 2, enable_nested_tensor=False)
     om = nn.TransformerEncoder(nn.TransformerEncoderLayer(**kw), 2)
     om.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
@@ -100,6 +100,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=31, help="timed steps per framework (default 31)")
     p.add_argument("--only", choices=["transformer", "lstm"])
+    p.add_argument("--dropout", type=float, default=0.1, help="the transformer's dropout (default 0.1)")
     args = p.parse_args(argv)
     import torch
 
@@ -110,7 +111,7 @@ def main(argv=None):
     am.manual_seed(0)
     results = {}
     if args.only in (None, "transformer"):
-        om, tm = transformer_models(torch)
+        om, tm = transformer_models(torch, args.dropout)
         om.eval(), tm.eval()  # the first loss is compared without dropout
         x = rng.standard_normal((32, 32, 64)).astype(F32)
         target = rng.standard_normal((32, 32, 64)).astype(F32)
@@ -121,8 +122,8 @@ def main(argv=None):
         om.train(), tm.train()
         ours, theirs = make_steps(torch, om, tm, x, target, lambda lib, ps: lib.Adam(ps, lr=1e-3))
         t_o, t_t = time_interleaved([ours, theirs], args.repeat)
-        results["transformer"] = summary("TransformerEncoder 2 x (d_model 64, 4 heads, ff 128), batch 32 x seq 32, "
-                                         "Adam step", t_o, t_t)
+        results["transformer"] = summary(f"TransformerEncoder 2 x (d_model 64, 4 heads, ff 128, dropout {args.dropout}), "
+                                         "batch 32 x seq 32, Adam step", t_o, t_t)
     if args.only in (None, "lstm"):
         om, tm = lstm_models(torch)
         x = rng.standard_normal((50, 32, 32)).astype(F32)
