@@ -23,6 +23,14 @@ from .functional import (
     concatenate, stack, matmul, linear, less, less_equal, greater, greater_equal, equal, not_equal, sign,
     zeros, ones, zeros_like, ones_like, randn, rand, as_tensor,
 )
+from .functional import (  # elementwise math, activations and creation (issue 14)
+    sin, cos, tan, asin, acos, atan, atan2, sinh, cosh, asinh, acosh, atanh, erf, erfc, log1p, expm1, log2, log10,
+    exp2, rsqrt, reciprocal, square, floor, ceil, trunc, round, remainder, fmod, copysign, logaddexp, lerp, isnan,
+    isinf, isfinite, logical_and, logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor,
+    bitwise_not, gelu, silu, softplus, elu, selu, celu, mish, hardtanh, relu6, hardsigmoid, hardswish, logsigmoid,
+    softsign, softmin, normalize, empty, full, full_like, eye, arange, linspace, meshgrid, one_hot, randint, normal,
+    uniform,
+)
 from .gradcheck import gradcheck, gradgradcheck
 
 __version__ = "0.1.0"

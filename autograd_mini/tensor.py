@@ -376,11 +376,11 @@ class Tensor:
     def logsumexp(self, axis=None, keepdims=False):
         return F.logsumexp(self, axis, keepdims)
 
-    def softmax(self, axis=-1):
-        return F.softmax(self, axis)
+    def softmax(self, axis=None, *, dim=None):
+        return F.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis=-1):
-        return F.log_softmax(self, axis)
+    def log_softmax(self, axis=None, *, dim=None):
+        return F.log_softmax(self, axis, dim=dim)
 
     def argmax(self, axis=None, keepdims=False):
         return F.argmax(self, axis, keepdims)
@@ -433,6 +433,172 @@ class Tensor:
     def clone(self):
         """A copy with its own memory, recorded in the graph (its gradient flows back to self)."""
         return F.clone(self)
+
+    # ----- elementwise math and activations -----------------------------------------------------------------
+    def __mod__(self, other):
+        return F.remainder(self, other)
+
+    def __rmod__(self, other):
+        return F.remainder(other, self)
+
+    def __floordiv__(self, other):
+        return F.div(self, other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other):
+        return F.div(other, self, rounding_mode="floor")
+
+    def __and__(self, other):
+        return F.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return F.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return F.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return F.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return F.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return F.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return F.bitwise_not(self)
+
+    def sin(self):
+        return F.sin(self)
+
+    def cos(self):
+        return F.cos(self)
+
+    def tan(self):
+        return F.tan(self)
+
+    def asin(self):
+        return F.asin(self)
+
+    def acos(self):
+        return F.acos(self)
+
+    def atan(self):
+        return F.atan(self)
+
+    def atan2(self, other):
+        return F.atan2(self, other)
+
+    def sinh(self):
+        return F.sinh(self)
+
+    def cosh(self):
+        return F.cosh(self)
+
+    def asinh(self):
+        return F.asinh(self)
+
+    def acosh(self):
+        return F.acosh(self)
+
+    def atanh(self):
+        return F.atanh(self)
+
+    def erf(self):
+        return F.erf(self)
+
+    def erfc(self):
+        return F.erfc(self)
+
+    def log1p(self):
+        return F.log1p(self)
+
+    def expm1(self):
+        return F.expm1(self)
+
+    def log2(self):
+        return F.log2(self)
+
+    def log10(self):
+        return F.log10(self)
+
+    def exp2(self):
+        return F.exp2(self)
+
+    def rsqrt(self):
+        return F.rsqrt(self)
+
+    def reciprocal(self):
+        return F.reciprocal(self)
+
+    def square(self):
+        return F.square(self)
+
+    def floor(self):
+        return F.floor(self)
+
+    def ceil(self):
+        return F.ceil(self)
+
+    def trunc(self):
+        return F.trunc(self)
+
+    def round(self, decimals=0):
+        return F.round(self, decimals)
+
+    def sign(self):
+        return F.sign(self)
+
+    def isnan(self):
+        return F.isnan(self)
+
+    def isinf(self):
+        return F.isinf(self)
+
+    def isfinite(self):
+        return F.isfinite(self)
+
+    def remainder(self, other):
+        return F.remainder(self, other)
+
+    def fmod(self, other):
+        return F.fmod(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return F.div(self, other, rounding_mode=rounding_mode)
+
+    def copysign(self, other):
+        return F.copysign(self, other)
+
+    def logaddexp(self, other):
+        return F.logaddexp(self, other)
+
+    def lerp(self, end, weight):
+        return F.lerp(self, end, weight)
+
+    def logical_and(self, other):
+        return F.logical_and(self, other)
+
+    def logical_or(self, other):
+        return F.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return F.logical_xor(self, other)
+
+    def logical_not(self):
+        return F.logical_not(self)
+
+    def bitwise_and(self, other):
+        return F.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return F.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return F.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return F.bitwise_not(self)
 
     # ----- in-place (they change this tensor and return it; see autograd_mini.inplace) --------------------
     def add_(self, other, *, alpha=1):

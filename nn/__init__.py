@@ -19,6 +19,8 @@ from .layers import (
     GRU, LSTM, RNN, BatchNorm2d, Embedding, GroupNorm, GRUCell, LayerNorm, MultiheadAttention, TransformerEncoder,
     TransformerEncoderLayer, Unflatten,
 )
+from .layers import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
+                     Softmin, Softplus, Softsign)
 
 __all__ = [
     "Module", "ModuleList", "Sequential", "Parameter", "StateDictError", "module_stack", "module_path_names",
@@ -29,4 +31,8 @@ __all__ = [
     "functional", "init", "save", "load", "CheckpointError",
     "LayerNorm", "GroupNorm", "BatchNorm2d", "Embedding", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
     "TransformerEncoderLayer", "TransformerEncoder", "ModuleDict", "ParameterList", "ParameterDict", "Unflatten",
+]
+__all__ += [
+    "GELU", "SiLU", "Softplus", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "ReLU6", "Hardtanh",
+    "LogSigmoid", "Softsign", "Softmin",
 ]

@@ -33,7 +33,43 @@ def _lift(value, like: Optional[Tensor] = None) -> Tensor:
                 arr.flags.writeable = False
                 t = _scalar_cache[key] = _make(arr)
             return t
+        # NOTE: an integer or bool tensor: the number takes the dtype the result will have (see _scalar_dtype)
+        return _make(np.array(value, dtype=_scalar_dtype(dtype, value)))
     return _make(_to_array(value))
+
+
+def _scalar_dtype(dtype: np.dtype, value) -> np.dtype:
+    """The dtype of ``tensor op number`` for a tensor of ``dtype`` (PyTorch's rule: a Python number never raises
+    the precision): a float tensor keeps its dtype, an integer tensor stays integer with an int and becomes the
+    default float dtype with a float, a bool tensor becomes int64 with an int."""
+    kind = dtype.kind
+    if kind in "fc":
+        return dtype
+    if isinstance(value, float):
+        return _default()
+    if kind == "b" and not isinstance(value, (bool, np.bool_)):
+        return np.dtype(np.int64)
+    return dtype
+
+
+def _promote(t: Tensor, value) -> Tensor:
+    """t converted to the dtype of ``t op value`` when value is a Python number that changes it (int tensor and
+    a float: the default float dtype, not numpy's float64)."""
+    dtype = t._data.dtype
+    if dtype.kind in "biu" and isinstance(value, (int, float)):
+        target = _scalar_dtype(dtype, value)
+        if target != dtype:
+            return _make(t._data.astype(target))
+    return t
+
+
+def _float(x) -> Tensor:
+    """x as a Tensor, converted to the default float dtype if it holds integers or bools (as PyTorch does for
+    exp, log, sin, ... of an integer tensor)."""
+    t = x if isinstance(x, Tensor) else _lift(x)
+    if t._data.dtype.kind in "biu":
+        return _make(t._data.astype(_default()))
+    return t
 
 
 def as_tensor(value) -> Tensor:
@@ -42,9 +78,17 @@ def as_tensor(value) -> Tensor:
 
 
 def _pair(a, b):
+    """Both operands as Tensors; a Python number takes the other operand's dtype (see _scalar_dtype)."""
     if not isinstance(a, Tensor):
-        a = _lift(a, b if isinstance(b, Tensor) else None)
+        if isinstance(b, Tensor):
+            if b._data.dtype.kind in "biu":
+                b = _promote(b, a)
+            a = _lift(a, b)
+        else:
+            a = _lift(a)
     if not isinstance(b, Tensor):
+        if a._data.dtype.kind in "biu":
+            a = _promote(a, b)
         b = _lift(b, a)
     return a, b
 

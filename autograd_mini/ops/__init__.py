@@ -7,6 +7,8 @@ Rules of this package:
   can be differentiated again.
 - Gradients may come back in the broadcast shape: the engine sums them to each input's shape, once, for all ops.
 
+Why each primitive of the math family is one (and not a composition) is written in ``ops/math.py``.
+
 Everything not in this package is a composite in functional/ (a module per family), whose derivative follows from these.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
@@ -16,3 +18,5 @@ from .shape import Reshape, Transpose, BroadcastTo, SumTo, GetItem, IndexAdd, Co
 from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold
 from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad
+from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Asinh, Acosh, Atanh, Log1p, Expm1, Log2, Log10,
+                   Erf, Erfc, Mod, Softmax)

@@ -83,7 +83,11 @@ class Div(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dy/da = b * a**(b - 1),  dy/db = y * log(a)"""
+    """y = a ** b;  dy/da = b * a**(b - 1) (0 where b == 0),  dy/db = y * log(a) (0 where a == 0 and b >= 0)
+
+    NOTE: the masks are PyTorch's: without them 0 * 0**-1 and 0**b * log(0) give nan at a zero base or a zero
+    exponent, where the limits are 0 (and -inf for d/db at a == 0, b < 0).
+    """
 
     save_output = True
 
@@ -95,8 +99,20 @@ class Pow(Function):
     def backward(ctx, gy):
         a, b = ctx.inputs
         na, nb = ctx.needs_input_grad
-        ga = gy * b * a ** (b - 1) if na else None
-        gb = gy * ctx.output * F.log(a) if nb else None
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if na:
+                ga = gy * b * a ** (b - 1)
+                # NOTE: only where 0 * 0**-1 is nan: elsewhere b == 0 gives 0 already, and stays differentiable
+                zero_b = (b._data == 0) & (a._data == 0)
+                if zero_b.any():
+                    ga = F.where(zero_b, _const(np.zeros((), ga.dtype)), ga)
+            if nb:
+                gb = gy * ctx.output * F.log(a)
+                ad = a._data
+                zero_a = (ad == 0) & (b._data >= 0)
+                if zero_a.any():
+                    gb = F.where(zero_a, _const(np.zeros((), gb.dtype)), gb)
         return ga, gb
 
 

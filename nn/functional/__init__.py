@@ -6,6 +6,10 @@ Losses take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions a
 """
 from autograd_mini.functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 
+from autograd_mini.functional import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, normalize,
+                                      relu6, selu, silu, softmin, softplus, softsign)
+from autograd_mini.functional import one_hot
+
 from .conv import conv2d, max_pool2d
 from .dropout import dropout, linear
 from .attention import scaled_dot_product_attention
@@ -18,4 +22,8 @@ __all__ = [
     "sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "dropout", "linear", "conv2d",
     "max_pool2d",
     "scaled_dot_product_attention", "layer_norm", "group_norm", "batch_norm", "embedding",
+]
+__all__ += [
+    "gelu", "silu", "softplus", "elu", "selu", "celu", "mish", "hardswish", "hardsigmoid", "relu6", "hardtanh",
+    "logsigmoid", "softsign", "softmin", "normalize", "one_hot",
 ]

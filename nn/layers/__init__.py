@@ -14,3 +14,5 @@ from .recurrent import GRU, LSTM, RNN
 from .reshape import Unflatten
 from .rnn import GRUCell
 from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
+                         Softmin, Softplus, Softsign)

@@ -67,3 +67,150 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"axis={self.axis}"
+
+
+# ----- the activations of issue 14: PyTorch's constructor arguments --------------------------------------------
+
+
+class GELU(Module):
+    """y = x * Phi(x) (Phi the standard normal CDF); ``approximate='tanh'`` for the tanh form."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return AF.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """y = x * sigmoid(x)."""
+
+    def forward(self, x):
+        return AF.silu(x)
+
+
+class Mish(Module):
+    """y = x * tanh(softplus(x))."""
+
+    def forward(self, x):
+        return AF.mish(x)
+
+
+class Softplus(Module):
+    """y = log(1 + exp(beta * x)) / beta, and x where beta * x > threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        return AF.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class ELU(Module):
+    """y = x if x > 0 else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return AF.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class CELU(Module):
+    """y = x if x > 0 else alpha * (exp(x / alpha) - 1)."""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return AF.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SELU(Module):
+    """y = scale * elu(x, alpha) with PyTorch's fixed alpha and scale."""
+
+    def forward(self, x):
+        return AF.selu(x)
+
+
+class Hardtanh(Module):
+    """y = x clamped to [min_val, max_val]."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not be greater than max_val ({max_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x):
+        return AF.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Module):
+    """y = min(max(x, 0), 6)."""
+
+    def forward(self, x):
+        return AF.relu6(x)
+
+
+class Hardsigmoid(Module):
+    """y = clamp(x / 6 + 1/2, 0, 1)."""
+
+    def forward(self, x):
+        return AF.hardsigmoid(x)
+
+
+class Hardswish(Module):
+    """y = x * relu6(x + 3) / 6."""
+
+    def forward(self, x):
+        return AF.hardswish(x)
+
+
+class LogSigmoid(Module):
+    """y = log(sigmoid(x)), stable for large |x|."""
+
+    def forward(self, x):
+        return AF.logsigmoid(x)
+
+
+class Softsign(Module):
+    """y = x / (1 + |x|)."""
+
+    def forward(self, x):
+        return AF.softsign(x)
+
+
+class Softmin(Module):
+    """y = softmax(-x) along ``dim`` (PyTorch's default dim=None is not supported: give the axis)."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return AF.softmin(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
