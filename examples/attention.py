@@ -21,7 +21,10 @@ source otherwise).
 
     python examples/attention.py [--out out/attention] [--seed 0] [--length 10] [--epochs 8] [--quick]
 
-Measured (seed 0, default run, 2 shared cores, about 70 s): see the README's examples table.
+Measured (seed 0, default run, about 70 s on 2 shared cores): the transformer is at 100 % held out from the
+first epoch on; the LSTM goes from 33 % after the first epoch to 88.2 % after the eighth. The transformer's
+first layer puts 0.94 of its attention on the mirrored position (the second layer 0.45; uniform would be
+0.10). --quick (6 digits, 4 epochs of 60 steps, about 10 s): transformer 100 %, LSTM 58 %.
 """
 from __future__ import annotations
 
