@@ -1,7 +1,7 @@
 """Attention: scaled_dot_product_attention and the multi-head attention used by nn.MultiheadAttention.
 
-softmax(q @ k^T * scale + mask) @ v, composed of matmul, where, logsumexp and exp, so its gradient (of any
-order) follows from theirs. Masked positions get zero attention weight and pass no gradient.
+softmax(q @ k^T * scale + mask) @ v, composed of matmul, where and softmax, so its gradient (of any order)
+follows from theirs. Masked positions get zero attention weight and pass no gradient.
 """
 from __future__ import annotations
 
@@ -36,15 +36,13 @@ def _masked_softmax(scores: Tensor, allowed: Optional[np.ndarray], additive: Opt
         scores = scores + additive.astype(scores.dtype, copy=False)
     if allowed is not None:
         scores = AF.where(allowed, scores, -np.inf)
-    inner = scores
     if empty_rows_zero and (allowed is not None or additive is not None):
         empty = np.isneginf(scores.data).all(axis=-1, keepdims=True)
         if empty.any():
-            # NOTE: such a row attends to nothing: its normalizer is taken over zeros instead of -infs (so that
-            # logsumexp's gradient there is not 0 * nan), and exp(-inf - lse) = 0 gives zero weights.
-            inner = AF.where(empty, 0.0, scores)
-    lse = AF.logsumexp(inner, axis=-1, keepdims=True)
-    return AF.exp(scores - lse)
+            # NOTE: such a row attends to nothing: its scores are replaced by zeros (a finite softmax) and its
+            # weights multiplied by 0, so it gives zeros and passes no gradient (instead of nan)
+            return AF.softmax(AF.where(empty, 0.0, scores), axis=-1) * (~empty).astype(scores.dtype)
+    return AF.softmax(scores, axis=-1)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False,
