@@ -43,13 +43,21 @@ class MultiheadAttention(Module):
         num_heads: number of heads.
         dropout: dropout probability on the attention weights in training (default 0).
         bias: learn in_proj_bias and out_proj.bias (default True).
+        add_bias_kv, add_zero_attn, kdim, vdim: PyTorch's options, in PyTorch's argument order; only their
+            defaults are supported (NotImplementedError otherwise).
         batch_first: (N, L, E) instead of (L, N, E) (default False, as PyTorch).
         dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim=None, vdim=None,
                  batch_first: bool = False, dtype=None):
         super().__init__()
+        if add_bias_kv or add_zero_attn or (kdim not in (None, embed_dim)) or (vdim not in (None, embed_dim)):
+            raise NotImplementedError(
+                "MultiheadAttention: add_bias_kv, add_zero_attn and kdim/vdim other than embed_dim are not "
+                "supported; project keys and values to embed_dim first"
+            )
         if num_heads < 1 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
         if not 0.0 <= dropout <= 1.0:

@@ -256,11 +256,15 @@ class LSTM(_RNNBase):
     i, f, g, o).
 
     ``forward(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``: output (T, N, D * hidden), h_n and c_n
-    (num_layers * D, N, hidden), D = 2 if bidirectional else 1.
+    (num_layers * D, N, hidden), D = 2 if bidirectional else 1. (``proj_size`` is accepted in PyTorch's argument
+    position, but only 0 is supported.)
     """ + _DOC_ARGS
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, dtype=None):
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype=None):
+        if proj_size:
+            raise NotImplementedError("LSTM: proj_size (projected hidden states) is not supported; use proj_size=0")
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype)
 

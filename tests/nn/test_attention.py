@@ -397,3 +397,12 @@ def test_encoder_gradcheck_small():
         return nn.functional_call(layer, dict(zip(names, ps)), x_, src_key_padding_mask=np.array([[0, 0, 1], [0, 0, 0]], bool))
 
     assert gradcheck(f, (x, *[T(p.data) for p in layer.parameters()]))
+
+
+def test_mha_argument_order_as_pytorch():
+    m = nn.MultiheadAttention(8, 2, 0.0, True, False, False, None, None, True)
+    assert m.batch_first
+    with pytest.raises(NotImplementedError, match="kdim"):
+        nn.MultiheadAttention(8, 2, kdim=4)
+    with pytest.raises(NotImplementedError, match="add_bias_kv"):
+        nn.MultiheadAttention(8, 2, add_bias_kv=True)

@@ -195,3 +195,12 @@ def test_errors():
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="num_layers"):
         nn.GRU(3, 4, num_layers=0)
+
+
+def test_argument_order_as_pytorch():
+    m = nn.LSTM(3, 4, 2, False, True, 0.0, True)  # num_layers, bias, batch_first, dropout, bidirectional
+    assert m.num_layers == 2 and not m.bias and m.batch_first and m.bidirectional
+    r = nn.RNN(3, 4, 1, "relu", True, True)
+    assert r.nonlinearity == "relu" and r.batch_first
+    with pytest.raises(NotImplementedError, match="proj_size"):
+        nn.LSTM(3, 4, proj_size=2)
