@@ -1,6 +1,9 @@
 """Neural-network functions composed only of autograd_mini ops, one module per family: ``loss``, ``conv``
 (convolution and pooling), ``dropout`` (dropout and linear); the activations are autograd_mini's own.
 
+Also ``normalization`` (layer_norm, group_norm, batch_norm), ``attention`` (scaled_dot_product_attention and
+the multi-head attention of nn.MultiheadAttention) and ``sparse`` (embedding).
+
 Losses take ``reduction='mean'|'sum'|'none'`` and follow PyTorch's definitions and argument order
 (prediction first, then target).
 """
