@@ -406,3 +406,9 @@ def test_mha_argument_order_as_pytorch():
         nn.MultiheadAttention(8, 2, kdim=4)
     with pytest.raises(NotImplementedError, match="add_bias_kv"):
         nn.MultiheadAttention(8, 2, add_bias_kv=True)
+
+
+def test_encoder_layer_unbatched_against_torch():
+    ol, tl = encoder_pair(4, d_model=8, nhead=2, dim_feedforward=16, dropout=0.0)
+    check_encoder(ol, tl, np.random.default_rng(4).standard_normal((5, 8)), 4,
+                  src_key_padding_mask=np.array([False, False, False, False, True]))
