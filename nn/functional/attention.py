@@ -26,8 +26,8 @@ def _mask_array(mask, what: str) -> np.ndarray:
 
 
 def _masked_softmax(scores: Tensor, allowed: Optional[np.ndarray], additive: Optional[np.ndarray],
-                    empty_rows_zero: bool) -> Tensor:
-    """softmax over the last axis of scores + additive, with positions where ``allowed`` is False excluded.
+                    empty_rows_zero: bool, axis: int = -1) -> Tensor:
+    """softmax over ``axis`` of scores + additive, with positions where ``allowed`` is False excluded.
 
     A row with no allowed (finite) position gives zeros if ``empty_rows_zero`` (scaled_dot_product_attention),
     else NaN (the explicit softmax of MultiheadAttention with need_weights=True), as PyTorch.
@@ -37,12 +37,12 @@ def _masked_softmax(scores: Tensor, allowed: Optional[np.ndarray], additive: Opt
     if allowed is not None:
         scores = AF.where(allowed, scores, -np.inf)
     if empty_rows_zero and (allowed is not None or additive is not None):
-        empty = np.isneginf(scores.data).all(axis=-1, keepdims=True)
+        empty = np.isneginf(scores.data).all(axis=axis, keepdims=True)
         if empty.any():
             # NOTE: such a row attends to nothing: its scores are replaced by zeros (a finite softmax) and its
             # weights multiplied by 0, so it gives zeros and passes no gradient (instead of nan)
-            return AF.softmax(AF.where(empty, 0.0, scores), axis=-1) * (~empty).astype(scores.dtype)
-    return AF.softmax(scores, axis=-1)
+            return AF.softmax(AF.where(empty, 0.0, scores), axis=axis) * (~empty).astype(scores.dtype)
+    return AF.softmax(scores, axis=axis)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_causal: bool = False,
@@ -144,14 +144,11 @@ def multi_head_attention(query: Tensor, key: Tensor, value: Tensor, num_heads: i
     h = num_heads
     d = E // h
     # NOTE: projections on 2-D (N * L, E) views: one BLAS gemm each (numpy's matmul of a 3-D input by a 2-D
-    # weight is ~2x slower). Heads are split by reshape + one transpose; K comes out as K^T (N, h, d, S), the
-    # layout the scores' matmul wants.
+    # weight is ~2x slower). Heads are split by reshape and transpose (views).
     q2 = AF.reshape(query, (n * L, E))
     if query is key and key is value:
         qkv = AF.reshape(AF.linear(q2, in_proj_weight, in_proj_bias), (n, L, 3, h, d))
-        q = AF.transpose(qkv[:, :, 0], 0, 2, 1, 3)
-        kT = AF.transpose(qkv[:, :, 1], 0, 2, 3, 1)
-        v = AF.transpose(qkv[:, :, 2], 0, 2, 1, 3)
+        q, k, v = (AF.transpose(qkv[:, :, i], 0, 2, 1, 3) for i in range(3))
     else:
         b = [None] * 3 if in_proj_bias is None else [in_proj_bias[:E], in_proj_bias[E:2 * E], in_proj_bias[2 * E:]]
         w = [in_proj_weight[:E], in_proj_weight[E:2 * E], in_proj_weight[2 * E:]]
@@ -160,19 +157,25 @@ def multi_head_attention(query: Tensor, key: Tensor, value: Tensor, num_heads: i
             wkv = in_proj_weight[E:]
             bkv = None if in_proj_bias is None else in_proj_bias[E:]
             kv = AF.reshape(AF.linear(k2, wkv, bkv), (n, S, 2, h, d))
-            kT, v = AF.transpose(kv[:, :, 0], 0, 2, 3, 1), AF.transpose(kv[:, :, 1], 0, 2, 1, 3)
+            k, v = AF.transpose(kv[:, :, 0], 0, 2, 1, 3), AF.transpose(kv[:, :, 1], 0, 2, 1, 3)
         else:
             v2 = AF.reshape(value, (n * S, E))
-            kT = AF.transpose(AF.reshape(AF.linear(k2, w[1], b[1]), (n, S, h, d)), 0, 2, 3, 1)
+            k = AF.transpose(AF.reshape(AF.linear(k2, w[1], b[1]), (n, S, h, d)), 0, 2, 1, 3)
             v = AF.transpose(AF.reshape(AF.linear(v2, w[2], b[2]), (n, S, h, d)), 0, 2, 1, 3)
         q = AF.transpose(AF.reshape(AF.linear(q2, w[0], b[0]), (n, L, h, d)), 0, 2, 1, 3)
     if is_causal and attn_mask is None:
         attn_mask = ~np.tril(np.ones((L, S), dtype=bool))
     allowed, additive = _merge_masks(attn_mask, key_padding_mask, n, h, L, S)
-    scores = AF.matmul(q * (1.0 / math.sqrt(d)), kT)  # (N, h, L, S)
-    attn = _masked_softmax(scores, allowed, additive, empty_rows_zero=not need_weights)
+    # NOTE: the scores are computed transposed, (N, h, S, L) = K (Q * scale)^T, and normalized over axis -2:
+    # numpy's max over a short last axis (the softmax's shift) is ~5x slower than over the axis before it
+    # (measured: 1.0 ms vs 0.19 ms on (32, 4, 32, 32) float32). The weights are the transposed view.
+    scores_t = AF.matmul(k, AF.swapaxes(q * (1.0 / math.sqrt(d)), -1, -2))
+    attn_t = _masked_softmax(scores_t, None if allowed is None else np.swapaxes(allowed, -1, -2),
+                             None if additive is None else np.swapaxes(additive, -1, -2),
+                             empty_rows_zero=not need_weights, axis=-2)
     if dropout_p > 0.0 and training:
-        attn = dropout(attn, dropout_p, True)
+        attn_t = dropout(attn_t, dropout_p, True)
+    attn = AF.swapaxes(attn_t, -1, -2)  # (N, h, L, S)
     out = AF.matmul(attn, v)  # (N, h, L, d)
     out = AF.reshape(AF.transpose(out, 0, 2, 1, 3), (n * L, E))
     out = AF.reshape(AF.linear(out, out_proj_weight, out_proj_bias), (n, L, E))
