@@ -11,7 +11,8 @@ from autograd_mini.functional import as_tensor
 from autograd_mini.tensor import Tensor
 
 
-def embedding(input, weight, padding_idx: Optional[int] = None) -> Tensor:
+def embedding(input, weight, padding_idx: Optional[int] = None, max_norm=None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` picked by integer indices: y[..., :] = weight[input[...], :].
 
     The gradient of the lookup is a scatter-add into the rows of ``weight`` (an index used k times receives
@@ -23,13 +24,17 @@ def embedding(input, weight, padding_idx: Optional[int] = None) -> Tensor:
         input: integer tensor or array of any shape (*), values in [0, num_embeddings).
         weight: tensor (num_embeddings, embedding_dim).
         padding_idx: optional index (negative counts from the end) whose row gets no gradient.
+        max_norm, norm_type, scale_grad_by_freq, sparse: PyTorch's options; only their defaults are supported.
 
     Returns:
         Tensor of shape (*, embedding_dim).
 
     Raises:
         TypeError: for non-integer indices.  IndexError: for indices out of range.
+        NotImplementedError: for max_norm, scale_grad_by_freq or sparse.
     """
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
     w = as_tensor(weight)
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     if w.ndim != 2:

@@ -23,16 +23,21 @@ class Embedding(Module):
         num_embeddings: number of rows (the vocabulary size).
         embedding_dim: size of each vector.
         padding_idx: optional index (negative counts from the end) whose row is zero and gets no gradient.
+        max_norm, norm_type, scale_grad_by_freq, sparse: PyTorch's options, in PyTorch's argument order; only
+            their defaults are supported (NotImplementedError otherwise).
+        _weight, _freeze: an initial weight array (num_embeddings, embedding_dim), and whether it is frozen.
         dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
-        _weight: optional initial weight array of shape (num_embeddings, embedding_dim) (as PyTorch).
 
     Raises:
         TypeError / IndexError: (in forward) for non-integer or out-of-range indices.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: Optional[int] = None, dtype=None,
-                 _weight=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: Optional[int] = None, max_norm=None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
+                 _freeze: bool = False, dtype=None):
         super().__init__()
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not supported")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = None if padding_idx is None else _padding_index(padding_idx, self.num_embeddings)
         dtype = dtype or get_default_dtype()
@@ -45,7 +50,7 @@ class Embedding(Module):
                 raise ValueError(
                     f"Embedding: _weight must have shape ({self.num_embeddings}, {self.embedding_dim}), got {w.shape}"
                 )
-            self.weight = Parameter(w)
+            self.weight = Parameter(w, requires_grad=not _freeze)
 
     def reset_parameters(self, rng=None) -> None:
         """weight ~ N(0, 1), with the padding_idx row zero."""
@@ -59,9 +64,7 @@ class Embedding(Module):
         w = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
         if w.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained expects a 2-D array, got shape {w.shape}")
-        m = cls(w.shape[0], w.shape[1], padding_idx=padding_idx, _weight=w)
-        m.weight.requires_grad_(not freeze)
-        return m
+        return cls(w.shape[0], w.shape[1], padding_idx=padding_idx, _weight=w, _freeze=freeze)
 
     def forward(self, indices):
         return embedding(indices, self.weight, self.padding_idx)

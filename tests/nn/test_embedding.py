@@ -80,3 +80,12 @@ def test_init_from_pretrained_and_errors():
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
     assert emb(am.Tensor(np.array([1, 2]))).shape == (2, 2)
+
+
+def test_pytorch_argument_order_and_unsupported_options():
+    emb = nn.Embedding(4, 2, None, None, 2.0, False, False, np.ones((4, 2)), True)  # ..., _weight, _freeze
+    assert not emb.weight.requires_grad
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        nn.Embedding(4, 2, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        NF.embedding(np.array([0]), T(np.ones((2, 2))), sparse=True)
