@@ -71,3 +71,8 @@ def test_unflatten_against_pytorch():
     assert tuple(torch.nn.Unflatten(1, (3, -1))(torch.zeros(2, 12)).shape) == y.shape
     with pytest.raises(am.ShapeError):
         nn.Unflatten(1, (5, 5))(x)
+
+
+def test_unflatten_gradcheck():
+    x = am.Tensor(np.random.default_rng(0).standard_normal((2, 6)), requires_grad=True)
+    assert am.gradcheck(lambda t: nn.Unflatten(1, (2, 3))(t), (x,))

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import autograd_mini as am
 import nn
-from autograd_mini import gradcheck
+from autograd_mini import gradcheck, gradgradcheck
 
 TOL = dict(rtol=1e-9, atol=1e-10)
 
@@ -204,3 +204,17 @@ def test_argument_order_as_pytorch():
     assert r.nonlinearity == "relu" and r.batch_first
     with pytest.raises(NotImplementedError, match="proj_size"):
         nn.LSTM(3, 4, proj_size=2)
+
+
+@pytest.mark.parametrize("kind", ["GRUCell", "LSTM"])
+def test_second_order(kind):
+    am.manual_seed(2)
+    m = (nn.GRUCell(2, 2) if kind == "GRUCell" else nn.LSTM(2, 2)).double()
+    names = [k for k, _ in m.named_parameters()]
+    x = T(np.random.default_rng(2).standard_normal((2, 2) if kind == "GRUCell" else (2, 1, 2)))
+
+    def f(x_, *ps):
+        y = nn.functional_call(m, dict(zip(names, ps)), x_)
+        return y if kind == "GRUCell" else y[0]
+
+    assert gradgradcheck(f, (x, *[T(p.data) for p in m.parameters()]))
