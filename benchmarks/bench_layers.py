@@ -130,8 +130,9 @@ def main(argv=None):
         om.train(), tm.train()
         ours, theirs = make_steps(torch, om, tm, x, target, lambda lib, ps: lib.Adam(ps, lr=1e-3))
         t_o, t_t = time_interleaved([ours, theirs], args.repeat)
-        results["transformer"] = summary(f"TransformerEncoder 2 x (d_model 64, 4 heads, ff 128, dropout {args.dropout}), "
-                                         "batch 32 x seq 32, Adam step", t_o, t_t)
+        name = (f"TransformerEncoder 2 x (d_model 64, 4 heads, ff 128, dropout {args.dropout}), "
+                "batch 32 x seq 32, Adam step")
+        results["transformer"] = summary(name, t_o, t_t)
     if args.only in (None, "lstm"):
         om, tm = lstm_models(torch)
         x = rng.standard_normal((50, 32, 32)).astype(F32)

@@ -83,7 +83,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     elif attn_mask is not None:
         m = _mask_array(attn_mask, "scaled_dot_product_attention")
         if m.ndim < 2 or m.shape[-2:] not in ((L, S), (1, S), (L, 1), (1, 1)):
-            raise ShapeError(f"scaled_dot_product_attention: attn_mask of shape {m.shape} does not broadcast to (..., {L}, {S})")
+            raise ShapeError(
+                f"scaled_dot_product_attention: attn_mask of shape {m.shape} does not broadcast to (..., {L}, {S})"
+            )
         if m.dtype == np.bool_:
             allowed = m
         else:

@@ -140,7 +140,9 @@ class BatchNorm2d(Module):
             check_input_dtype(self, x, self.weight._data.dtype)
         x = AF.as_tensor(x)
         if x.ndim != 4 or x.shape[1] != self.num_features:
-            raise ShapeError(f"BatchNorm2d({self.num_features}) expects input (N, {self.num_features}, H, W), got {x.shape}")
+            raise ShapeError(
+                f"BatchNorm2d({self.num_features}) expects input (N, {self.num_features}, H, W), got {x.shape}"
+            )
         use_batch = self.training or self.running_mean is None
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:

@@ -394,7 +394,8 @@ def test_encoder_gradcheck_small():
     x = T(np.random.default_rng(0).standard_normal((2, 3, 4)))
 
     def f(x_, *ps):
-        return nn.functional_call(layer, dict(zip(names, ps)), x_, src_key_padding_mask=np.array([[0, 0, 1], [0, 0, 0]], bool))
+        kpm = np.array([[0, 0, 1], [0, 0, 0]], bool)
+        return nn.functional_call(layer, dict(zip(names, ps)), x_, src_key_padding_mask=kpm)
 
     assert gradcheck(f, (x, *[T(p.data) for p in layer.parameters()]))
 

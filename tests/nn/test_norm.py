@@ -51,7 +51,8 @@ def check_against_torch(om, tm, x, seed=0, train_steps=1):
 
 
 @settings(max_examples=15)
-@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2), norm=st.lists(st.integers(1, 4), min_size=1, max_size=2),
+@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2),
+       norm=st.lists(st.integers(1, 4), min_size=1, max_size=2),
        affine=st.booleans(), bias=st.booleans(), seed=st.integers(0, 999))
 def test_layer_norm_against_torch(lead, norm, affine, bias, seed):
     torch = _torch()
@@ -64,7 +65,8 @@ def test_layer_norm_against_torch(lead, norm, affine, bias, seed):
 
 
 @settings(max_examples=15)
-@given(n=st.integers(1, 3), groups=st.integers(1, 3), per=st.integers(1, 2), spatial=st.lists(st.integers(1, 3), max_size=2),
+@given(n=st.integers(1, 3), groups=st.integers(1, 3), per=st.integers(1, 2),
+       spatial=st.lists(st.integers(1, 3), max_size=2),
        affine=st.booleans(), seed=st.integers(0, 999))
 def test_group_norm_against_torch(n, groups, per, spatial, affine, seed):
     torch = _torch()
