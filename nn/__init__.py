@@ -18,6 +18,11 @@ from .module import (
     register_forward_call_hook,
 )
 from .serialization import CheckpointError, load, save
+from .containers import ModuleDict, ParameterDict, ParameterList
+from .layers import (
+    GRU, LSTM, RNN, BatchNorm2d, Embedding, GroupNorm, GRUCell, LayerNorm, MultiheadAttention, TransformerEncoder,
+    TransformerEncoderLayer, Unflatten,
+)
 from .layers import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
                      Softmin, Softplus, Softsign)
 
@@ -30,6 +35,8 @@ __all__ = [
     "functional", "init", "save", "load", "CheckpointError",
     "Conv1d", "ConvTranspose2d", "AvgPool2d", "AvgPool1d", "MaxPool1d", "AdaptiveAvgPool2d", "Upsample",
     "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
+    "LayerNorm", "GroupNorm", "BatchNorm2d", "Embedding", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
+    "TransformerEncoderLayer", "TransformerEncoder", "ModuleDict", "ParameterList", "ParameterDict", "Unflatten",
 ]
 __all__ += [
     "GELU", "SiLU", "Softplus", "ELU", "SELU", "CELU", "Mish", "Hardswish", "Hardsigmoid", "ReLU6", "Hardtanh",

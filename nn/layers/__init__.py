@@ -6,6 +6,14 @@ from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .rnn import LSTMCell, RNNCell
+from .attention import MultiheadAttention
+from .batchnorm import BatchNorm2d
+from .embedding import Embedding
+from .norm import GroupNorm, LayerNorm
+from .recurrent import GRU, LSTM, RNN
+from .reshape import Unflatten
+from .rnn import GRUCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish, ReLU6, SiLU,
                          Softmin, Softplus, Softsign)
 from .conv import Conv1d, ConvTranspose2d

@@ -143,3 +143,46 @@ class LSTMCell(_CellBase):
         i, f, g, o = AF.sigmoid(z_i), AF.sigmoid(z_f), AF.tanh(z_g), AF.sigmoid(z_o)
         c_new = f * c + i * g
         return o * AF.tanh(c_new), c_new
+
+
+class GRUCell(_CellBase):
+    """Gated recurrent unit cell (PyTorch's equations, gate order r, z, n):
+
+        r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr)
+        z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz)
+        n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))
+        h' = (1 - z) * n + z * h
+
+    with weight_ih = [W_ir; W_iz; W_in] (3*hidden, input), weight_hh likewise (3*hidden, hidden).
+
+    Shapes: x (N, input_size), h (N, hidden_size) -> h' (N, hidden_size); unbatched inputs work too.
+
+    Args:
+        input_size, hidden_size: feature sizes.
+        bias: learn bias_ih and bias_hh (default True).
+        dtype: parameter dtype (default: ``autograd_mini.get_default_dtype()``).
+
+    Raises:
+        TypeError: (in forward) if a floating-point x or h has a dtype other than the parameters'.
+    """
+
+    _gates = 3
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype=None):
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, x, h=None):
+        x = self._input(x)
+        h = self._state(h, x, "h")
+        return gru_step(AF.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
+
+
+def gru_step(gi, h, weight_hh, bias_hh):
+    """One GRU update from the input part gi = x W_ih^T + b_ih (N, 3H) and the state h (N, H)."""
+    H = h.shape[-1]
+    gh = AF.linear(h, weight_hh, bias_hh)
+    lead = (slice(None),) * (gi.ndim - 1)
+    rz = AF.sigmoid(gi[lead + (slice(0, 2 * H),)] + gh[lead + (slice(0, 2 * H),)])
+    r, z = rz[lead + (slice(0, H),)], rz[lead + (slice(H, 2 * H),)]
+    n = AF.tanh(gi[lead + (slice(2 * H, 3 * H),)] + r * gh[lead + (slice(2 * H, 3 * H),)])
+    return n + z * (h - n)

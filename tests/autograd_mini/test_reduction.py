@@ -31,7 +31,10 @@ def backward_weighted(y, seed=0):
 # ***** prod *****
 
 
-@given(x=tensors(elements=(-2, 2), avoid=0, margin=0.1, max_dims=3), data=st.data())
+# NOTE: |x| in [0.5, 1.25] keeps a product of up to 27 elements near 1 (1.25 ** 27 = 414), where the finite
+# differences of gradgradcheck resolve 1e-5; with |x| up to 2 a product of 27 reaches 1e7, and rounding alone
+# moves the numeric second derivative by 3e-5.
+@given(x=tensors(elements=(-1.25, 1.25), avoid=0, margin=0.5, max_dims=3, max_side=3), data=st.data())
 def test_prod(x, data):
     axis, keepdims = data.draw(valid_axes(x.ndim)), data.draw(st.booleans())
     close(am.prod(x, axis, keepdims), np.prod(x.numpy(), axis=axis, keepdims=keepdims))
