@@ -95,7 +95,8 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, gy):
         # NOTE: the primitives are applied directly (shapes are known to be valid): this runs in every layer
-        x, w = ctx.inputs[0], ctx.inputs[1]
+        ins = ctx.inputs
+        x, w = ins[0], ins[1]
         need = ctx.needs_input_grad
         need_b = len(need) > 2 and need[2]
         gx = gw = gb = None

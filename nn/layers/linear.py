@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import autograd_mini.functional as AF
-from autograd_mini.tensor import get_default_dtype
+from autograd_mini.tensor import Tensor, get_default_dtype
 
 from .. import init
 from ..module import Module, Parameter
@@ -46,8 +46,10 @@ class Linear(Module):
         init.default_affine_(self.weight, self.bias, rng=rng)
 
     def forward(self, x):
-        check_input_dtype(self, x, self.weight._data.dtype)
-        return AF.linear(x, self.weight, self.bias)
+        w = self.weight
+        if type(x) is not Tensor or x._data.dtype is not w._data.dtype:  # NOTE: the check's common case inlined
+            check_input_dtype(self, x, w._data.dtype)
+        return AF.linear(x, w, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
