@@ -19,3 +19,4 @@ from .linalg import matmul, linear
 from .creation import zeros, ones, zeros_like, ones_like, randn, rand
 from .window import pad, unfold, fold
 from .shape import split, chunk, unbind
+from .recurrent import lstm_cell

@@ -20,6 +20,10 @@ Outputs that are not floating point are not differentiable (their gradient is al
 cost k nodes whose backwards each scatter into a full-size array of zeros (IndexAdd), and then k - 1 full-size
 additions; Split is one node whose backward is one concatenation (zeros only for the unused pieces). LSTMCell
 splits its four gates with it at every step (benchmarks/bench_conv_lstm.py).
+
+``LSTMPointwise`` (recurrent.py: the LSTM cell after its two matrix products, two outputs h' and c') and its
+backward ``LSTMPointwiseGrad`` are primitives for speed, as cuDNN's fused LSTM cell: one node per step instead
+of ten, measured in benchmarks/bench_conv_lstm.py.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)
@@ -29,3 +33,4 @@ from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold
 from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad
 from .shape import Split  # NOTE: several outputs (see above)
+from .recurrent import LSTMPointwise, LSTMPointwiseGrad  # NOTE: fused LSTM cell (see above)

@@ -1,0 +1,135 @@
+"""Recurrent primitives: the pointwise part of an LSTM cell, fused (forward next to derivative)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..function import Function
+from ._util import _const
+from .elementwise import Sigmoid
+
+# ***** LSTM cell *****
+
+
+class LSTMPointwise(Function):
+    """The LSTM cell after its matrix products: gates z = [z_i, z_f, z_g, z_o] (..., 4H) (PyTorch's order) and
+    the cell state c (..., H) give two outputs (h', c'):
+
+        i, f, o = sigmoid(z_i), sigmoid(z_f), sigmoid(z_o),   g = tanh(z_g)
+        c' = f * c + i * g,   h' = o * tanh(c')
+
+    With gh, gc the gradients of h' and c' (either may be missing), and t = tanh(c'):
+
+        gc* = gc + gh * o * (1 - t^2)
+        dz_i = gc* * g * i(1 - i),   dz_f = gc* * c * f(1 - f),   dz_g = gc* * i * (1 - g^2),
+        dz_o = gh * t * o(1 - o),    dc = gc* * f
+
+    NOTE: a primitive for speed (like cuDNN's and PyTorch's fused LSTM cell): composed, this is a Split, three
+    Sigmoids, two Tanhs, three Muls and an Add, ten nodes per step whose forward and backward each pay the
+    per-node cost; here it is one node, whose backward is one LSTMPointwiseGrad (numpy, no graph recorded unless
+    create_graph). Measured on benchmarks/bench_conv_lstm.py (see there). The activations and tanh(c') are
+    kept as buffers for backward and freed with the node.
+    """
+
+    materialize_grads = False  # NOTE: a missing gradient (often c' of the last step) is zeros, made in backward
+    buffers = ("act", "tc")
+
+    @staticmethod
+    def forward(ctx, z, c):
+        H = c.shape[-1] if c.ndim else -1
+        if z.shape != c.shape[:-1] + (4 * H,):
+            raise ValueError(f"the gates must have the cell state's shape with 4 * hidden_size = {4 * H} features "
+                             "(i, f, g, o); give both the same leading (batch) shape")
+        # NOTE: the library's sigmoid on all four gates at once (one call instead of three; the tanh gate's
+        # columns are then overwritten): act is a fresh array, every later step works in place or on views.
+        act = Sigmoid.forward(None, z)
+        g = act[..., 2 * H:3 * H]
+        np.tanh(z[..., 2 * H:3 * H], out=g)
+        c_new = act[..., H:2 * H] * c
+        ig = act[..., :H] * g
+        c_new += ig
+        tc = np.tanh(c_new)
+        o = act[..., 3 * H:]
+        h_new = np.multiply(o, tc, out=ig) if ig.dtype == tc.dtype else o * tc  # NOTE: ig is dead: reuse it
+        ctx.act, ctx.tc = act, tc
+        return h_new, c_new
+
+    @staticmethod
+    def backward(ctx, gh, gc):
+        z, c = ctx.inputs
+        if gh is None or gc is None:
+            zero = _const(np.zeros(ctx.tc.shape, ctx.tc.dtype))
+            gh = zero if gh is None else gh
+            gc = zero if gc is None else gc
+        dz, dc = LSTMPointwiseGrad.apply(gh, gc, z, c, act=ctx.act, tc=ctx.tc)
+        nz, nc = ctx.needs_input_grad
+        return (dz if nz else None), (dc if nc else None)
+
+
+class LSTMPointwiseGrad(Function):
+    """(dz, dc) = the vector-Jacobian product of LSTMPointwise at (z, c) with (gh, gc): the formulas in
+    LSTMPointwise's docstring. It is linear in (gh, gc) with the Jacobian's transpose J(z, c)^T, so its own
+    derivative is, for upstream gradients (u, v) of (dz, dc):
+
+        d/d(gh, gc) = J (u, v): the forward derivative of (h', c') along (u, v), i.e. with
+            di = i(1 - i) u_i, df = f(1 - f) u_f, dg = (1 - g^2) u_g, do = o(1 - o) u_o:
+            dc' = df * c + f * v + di * g + i * dg,   dh' = do * t + o * (1 - t^2) * dc'
+        d/d(z, c) = the gradient of S = <gh, dh'> + <gc, dc'> in (z, c), (u, v) held fixed.
+
+    NOTE: a primitive so that the LSTM's backward costs one node per step (numpy, with the activations the
+    forward kept: attributes ``act`` and ``tc``); its own backward is written in Tensor ops on z and c
+    (activations recomputed), so derivatives of any order work.
+    """
+
+    @staticmethod
+    def forward(ctx, gh, gc, z, c, act, tc):
+        H = c.shape[-1]
+        i, f, g, o = act[..., :H], act[..., H:2 * H], act[..., 2 * H:3 * H], act[..., 3 * H:]
+        d = tc * tc
+        np.subtract(1, d, out=d)  # 1 - t^2
+        a = gh * o
+        a *= d
+        a += gc  # gc* = gc + gh * o * (1 - t^2)
+        dz = np.empty(act.shape, np.result_type(a, act, c))
+        np.multiply(a, g, out=dz[..., :H])
+        np.multiply(a, c, out=dz[..., H:2 * H])
+        np.multiply(a, i, out=dz[..., 2 * H:3 * H])
+        np.multiply(gh, tc, out=dz[..., 3 * H:])
+        s = 1 - act
+        s *= act  # sigmoid' = y (1 - y) for i, f, o ...
+        sg = s[..., 2 * H:3 * H]
+        np.multiply(g, g, out=sg)
+        np.subtract(1, sg, out=sg)  # ... and tanh' = 1 - g^2 for g
+        dz *= s
+        return dz, a * f
+
+    @staticmethod
+    def backward(ctx, u, v):
+        gh, gc, z, c = ctx.inputs
+        zi, zf, zg, zo = F.chunk(z, 4, dim=-1)
+        ui, uf, ug, uo = F.chunk(u, 4, dim=-1)
+        i, f, g, o = F.sigmoid(zi), F.sigmoid(zf), F.tanh(zg), F.sigmoid(zo)
+        si, sf, so = i * (1 - i), f * (1 - f), o * (1 - o)
+        sg = 1 - g * g
+        t = F.tanh(f * c + i * g)
+        st = 1 - t * t
+        di, df, dg, do = si * ui, sf * uf, sg * ug, so * uo
+        dc = df * c + f * v + di * g + i * dg  # forward derivative of c' along (u, v)
+        dh = do * t + o * st * dc  # ... and of h'
+        n_gh, n_gc, n_z, n_c = ctx.needs_input_grad
+        ggh = dh if n_gh else None
+        ggc = dc if n_gc else None
+        gz = gcell = None
+        if n_z or n_c:
+            a = gh * o * st + gc  # gc* of the first derivative
+            # S = <gh, do * t> + <a, dc>; through c' (t = tanh(c')):
+            gcn = (gh * so * uo - 2.0 * gh * o * t * dc) * st
+            if n_z:
+                gi = si * (a * (ui * (1 - 2.0 * i) * g + dg) + gcn * g)
+                gf = sf * (a * (uf * (1 - 2.0 * f) * c + v) + gcn * c)
+                gg = sg * (a * (di - 2.0 * i * g * ug) + gcn * i)
+                go = so * (gh * uo * t * (1 - 2.0 * o) + gh * st * dc)
+                gz = F.concatenate([gi, gf, gg, go], axis=-1)
+            if n_c:
+                gcell = a * df + gcn * f
+        return ggh, ggc, gz, gcell
