@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..errors import ShapeError
-from ..tensor import Tensor
 from ._args import as_tensor
 from .linalg import linear
 

@@ -290,6 +290,21 @@ def _split(b, node, t, ins):
     return b.add("Squeeze", [y, b.ints([node.axis], "axes")]) if node.squeeze else y
 
 
+def _lstm_pointwise(b, node, t, ins):
+    """Output k of the fused LSTM cell: its gates sliced (Slice), Sigmoid/Tanh, and the state update (Mul, Add)."""
+    key = ("lstm", id(node))
+    if key not in b.cache:  # NOTE: both outputs come from the same ONNX nodes, made for the first one asked
+        z, c = (b.value(v, t.dtype) for v in node.inputs)
+        axis, H = node.inputs[0].ndim - 1, node.inputs[1].shape[-1]
+        i, f, g, o = (b.add(act, [b.add("Slice", [z, b.ints([k * H], "starts"), b.ints([(k + 1) * H], "ends"),
+                                                  b.ints([axis], "axes")])])
+                      for k, act in enumerate(("Sigmoid", "Sigmoid", "Tanh", "Sigmoid")))
+        c_new = b.add("Add", [b.add("Mul", [f, c]), b.add("Mul", [i, g])], "lstm_c")
+        b.cache[key] = (b.add("Mul", [o, b.add("Tanh", [c_new])], "lstm_h"), c_new)
+    k = next(i for i, r in enumerate(node._outputs) if r is not None and r() is t)
+    return b.cache[key][k]
+
+
 def _linear(b, node, t, ins):
     x = node.inputs[0]
     ins = [b.value(v, t.dtype) for v in node.inputs]
@@ -463,12 +478,14 @@ EMIT: Dict[str, Callable] = {
     "GetItem": _getitem, "Concatenate": _concatenate, "Split": _split,
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
+    "LSTMPointwise": _lstm_pointwise,
 }
 
 REFUSED = {
     "SoftmaxCrossEntropy": "it is a training loss; export the model without its loss (the logits), and apply "
                            "softmax or argmax to the outputs where the model runs",
     "SoftmaxCrossEntropyGrad": "it is the derivative of a training loss; export the model, not its backward pass",
+    "LSTMPointwiseGrad": "it is the derivative of an LSTM cell; export the model, not its backward pass",
     "IndexAdd": "scattering with repeated indices (the derivative of indexing) is not mapped yet",
 }
 

@@ -32,7 +32,7 @@ class LSTMPointwise(Function):
     """
 
     materialize_grads = False  # NOTE: a missing gradient (often c' of the last step) is zeros, made in backward
-    buffers = ("act", "tc")
+    buffers = ("_act", "_tc")  # NOTE: private names: the ONNX exporter compares public attributes across recordings
 
     @staticmethod
     def forward(ctx, z, c):
@@ -51,17 +51,17 @@ class LSTMPointwise(Function):
         tc = np.tanh(c_new)
         o = act[..., 3 * H:]
         h_new = np.multiply(o, tc, out=ig) if ig.dtype == tc.dtype else o * tc  # NOTE: ig is dead: reuse it
-        ctx.act, ctx.tc = act, tc
+        ctx._act, ctx._tc = act, tc
         return h_new, c_new
 
     @staticmethod
     def backward(ctx, gh, gc):
         z, c = ctx.inputs
         if gh is None or gc is None:
-            zero = _const(np.zeros(ctx.tc.shape, ctx.tc.dtype))
+            zero = _const(np.zeros(ctx._tc.shape, ctx._tc.dtype))
             gh = zero if gh is None else gh
             gc = zero if gc is None else gc
-        dz, dc = LSTMPointwiseGrad.apply(gh, gc, z, c, act=ctx.act, tc=ctx.tc)
+        dz, dc = LSTMPointwiseGrad.apply(gh, gc, z, c, act=ctx._act, tc=ctx._tc)
         nz, nc = ctx.needs_input_grad
         return (dz if nz else None), (dc if nc else None)
 

@@ -158,6 +158,9 @@ CASES = [
     ("unfold", "Unfold", lambda a: AF.unfold(a, (2, 3), 1), [(2, 3, 5, 6)]),
     ("unfold-stride", "Unfold", lambda a: AF.unfold(a, 3, 2), [(2, 2, 7, 6)]),
     ("fold", "Fold", lambda a: AF.fold(a, (6, 7), (3, 2), (2, 1)), [(2, 2, 6, 3, 2, 3)]),
+    ("lstm-pointwise", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z * 3.0, c), [(2, 12), (2, 3)]),
+    ("lstm-pointwise-h-only", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z, c)[0] * 2.0, [(5, 8), (5, 2)]),
+    ("lstm-pointwise-unbatched", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z, c)[1], [(4,), (1,)]),
 ]
 
 
@@ -174,7 +177,8 @@ def test_every_mapped_primitive_has_a_case():
     primitives = {name for name in dir(ops) if isinstance(getattr(ops, name), type)
                   and issubclass(getattr(ops, name), Function)}
     assert set(amx.EXPORTED_OPS) <= primitives
-    assert primitives - set(amx.EXPORTED_OPS) == {"IndexAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"}
+    assert primitives - set(amx.EXPORTED_OPS) == {"IndexAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad",
+                                                  "LSTMPointwiseGrad"}
 
 
 def test_float64_graph(tmp_path):

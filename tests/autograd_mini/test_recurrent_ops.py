@@ -115,8 +115,9 @@ def test_gradgradcheck(zc):
 def test_gradgradcheck_of_the_grad_primitive_alone():
     # LSTMPointwiseGrad's backward with respect to each of its four inputs, the upstream gradients included
     rng = np.random.default_rng(3)
-    z, c = Tensor(rng.uniform(-3, 3, (2, 12)), requires_grad=True), Tensor(rng.uniform(-2, 2, (2, 3)), requires_grad=True)
-    gh, gc = Tensor(rng.standard_normal((2, 3)), requires_grad=True), Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    z = Tensor(rng.uniform(-3, 3, (2, 12)), requires_grad=True)
+    c = Tensor(rng.uniform(-2, 2, (2, 3)), requires_grad=True)
+    gh, gc = (Tensor(rng.standard_normal((2, 3)), requires_grad=True) for _ in range(2))
 
     def grad_op(gh, gc, z, c):
         with am.enable_grad():  # NOTE: gradcheck calls it under no_grad() for the finite differences
@@ -148,7 +149,7 @@ def test_buffers_are_freed_after_backward():
     h, _ = fused(z, c)
     node = h.grad_fn
     h.sum().backward()
-    assert node.act.shape == (2, 8) and node.act.strides == (0, 0)  # a one-element stand-in
+    assert node._act.shape == (2, 8) and node._act.strides == (0, 0)  # a one-element stand-in
     with pytest.raises(am.GraphFreedError):
         h.sum().backward()
 
@@ -157,7 +158,9 @@ def test_buffers_are_freed_after_backward():
 
 
 def random_cell(rng, n_in, hidden, lead, bias=True):
-    t = lambda *s: Tensor(rng.uniform(-1, 1, s), requires_grad=True)  # noqa: E731
+    def t(*shape):
+        return Tensor(rng.uniform(-1, 1, shape), requires_grad=True)
+
     x, h, c = t(*lead, n_in), t(*lead, hidden), t(*lead, hidden)
     ws = [t(4 * hidden, n_in), t(4 * hidden, hidden)]
     bs = [t(4 * hidden), t(4 * hidden)] if bias else []
