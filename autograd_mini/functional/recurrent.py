@@ -22,8 +22,8 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple:
         b_ih, b_hh: (4 * hidden_size,) or None.
 
     Returns:
-        (h', c'), two Tensors of h's shape: three graph nodes, two ``ops.Linear`` (product and bias) and one
-        ``ops.LSTMPointwise`` (everything after the products, fused).
+        (h', c'), two Tensors of h's shape, from one graph node ``ops.LSTMCell`` (the whole step fused; with
+        only one of the biases: two ``ops.Linear``, an ``Add`` and ``ops.LSTMPointwise``).
 
     Raises:
         ShapeError: if the shapes do not fit together (the message names them).
@@ -44,8 +44,12 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple:
     for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
         if b is not None and as_tensor(b).shape != (4 * H,):
             raise ShapeError(f"lstm_cell: {name} of shape {as_tensor(b).shape}; expected ({4 * H},) (4 * hidden_size)")
-    z = ops.Add.apply(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh))
-    return ops.LSTMPointwise.apply(z, c)
+    if (b_ih is None) != (b_hh is None):  # NOTE: the fused node takes both biases or none
+        z = ops.Add.apply(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh))
+        return ops.LSTMPointwise.apply(z, c)
+    if b_ih is None:
+        return ops.LSTMCell.apply(x, h, c, w_ih, w_hh)
+    return ops.LSTMCell.apply(x, h, c, w_ih, w_hh, as_tensor(b_ih), as_tensor(b_hh))
 
 
 from .. import ops  # noqa: E402  (ops imports this package for the Tensor-level functions its rules use)

@@ -21,9 +21,10 @@ cost k nodes whose backwards each scatter into a full-size array of zeros (Index
 additions; Split is one node whose backward is one concatenation (zeros only for the unused pieces). LSTMCell
 splits its four gates with it at every step (benchmarks/bench_conv_lstm.py).
 
-``LSTMPointwise`` (recurrent.py: the LSTM cell after its two matrix products, two outputs h' and c') and its
-backward ``LSTMPointwiseGrad`` are primitives for speed, as cuDNN's fused LSTM cell: one node per step instead
-of ten, measured in benchmarks/bench_conv_lstm.py.
+``LSTMPointwise`` (recurrent.py: the LSTM cell after its two matrix products, two outputs h' and c'), its
+backward ``LSTMPointwiseGrad`` and ``LSTMCell`` (the whole step: both products, the biases and LSTMPointwise)
+are primitives for speed, as cuDNN's fused LSTM cell: one node per step instead of thirteen, measured in
+benchmarks/bench_conv_lstm.py.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)
@@ -33,4 +34,4 @@ from .linalg import Linear, MatMul, MatMulTransA
 from .window import Pad, Unfold, Fold
 from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad
 from .shape import Split  # NOTE: several outputs (see above)
-from .recurrent import LSTMPointwise, LSTMPointwiseGrad  # NOTE: fused LSTM cell (see above)
+from .recurrent import LSTMPointwise, LSTMPointwiseGrad, LSTMCell  # NOTE: fused LSTM cell (see above)

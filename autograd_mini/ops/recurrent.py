@@ -5,8 +5,11 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
+from ..grad_mode import is_grad_enabled
 from ._util import _const
 from .elementwise import Sigmoid
+from .linalg import MatMul, MatMulTransA
+from .reduce import Sum
 
 # ***** LSTM cell *****
 
@@ -133,3 +136,70 @@ class LSTMPointwiseGrad(Function):
             if n_c:
                 gcell = a * df + gcn * f
         return ggh, ggc, gz, gcell
+
+
+class LSTMCell(Function):
+    """One LSTM step, all of it in one node: inputs x (N, in), h and c (N, H), w_ih (4H, in), w_hh (4H, H) and
+    optionally b_ih, b_hh (4H,) (or unbatched: x (in,), h and c (H,)); outputs (h', c'):
+
+        z = x @ w_ih^T + b_ih + h @ w_hh^T + b_hh,   (h', c') = LSTMPointwise(z, c)
+
+    With dz, dc from LSTMPointwiseGrad:  dx = dz @ w_ih,  dh = dz @ w_hh,  dw_ih = dz^T @ x,  dw_hh = dz^T @ h,
+    db_ih = db_hh = dz summed over the batch.
+
+    NOTE: a primitive for speed, on top of LSTMPointwise: the two Linears and the Add around it cost three more
+    nodes per step, forward and backward (benchmarks/bench_conv_lstm.py, where this node is the whole step).
+    LSTMPointwise stays the primitive for gates computed otherwise (e.g. the input projection of a whole sequence
+    in one product). Under create_graph, backward recomputes z with Tensor ops, so derivatives of any order work.
+    """
+
+    materialize_grads = False
+    buffers = ("_act", "_tc")
+
+    @staticmethod
+    def forward(ctx, x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
+        z = _plus(x.dot(w_ih.T), h.dot(w_hh.T))  # NOTE: dot also for unbatched (1-D) x and h
+        if b_ih is not None:
+            z = _plus(_plus(z, b_ih), b_hh)
+        return LSTMPointwise.forward(ctx, z, c)
+
+    @staticmethod
+    def backward(ctx, gh, gc):
+        ins = ctx.inputs
+        x, h, c, w_ih, w_hh = ins[:5]
+        bias = len(ins) == 7
+        if gh is None or gc is None:
+            zero = _const(np.zeros(ctx._tc.shape, ctx._tc.dtype))
+            gh = zero if gh is None else gh
+            gc = zero if gc is None else gc
+        if is_grad_enabled():  # create_graph: z as a function of the inputs, for LSTMPointwiseGrad's derivative
+            z = F.linear(x, w_ih, ins[5] if bias else None) + F.linear(h, w_hh, ins[6] if bias else None)
+        else:
+            z = _const(np.broadcast_to(np.zeros((), ctx._act.dtype), ctx._act.shape))  # NOTE: its values are unused
+        dz, dc = LSTMPointwiseGrad.apply(gh, gc, z, c, act=ctx._act, tc=ctx._tc)
+        need = ctx.needs_input_grad
+        batched = dz._data.ndim == 2
+        gx = ghp = gwi = gwh = gb = None
+        if need[0]:
+            gx = MatMul.apply(dz, w_ih) if batched else F.matmul(dz, w_ih)
+        if need[1]:
+            ghp = MatMul.apply(dz, w_hh) if batched else F.matmul(dz, w_hh)
+        if need[3] or need[4]:
+            dz2 = dz if batched else F.reshape(dz, 1, -1)
+            if need[3]:
+                gwi = MatMulTransA.apply(dz2, x if batched else F.reshape(x, 1, -1))
+            if need[4]:
+                gwh = MatMulTransA.apply(dz2, h if batched else F.reshape(h, 1, -1))
+        if not bias:
+            return gx, ghp, (dc if need[2] else None), gwi, gwh
+        if need[5] or need[6]:
+            gb = Sum.apply(dz, axis=(0,), keepdims=False) if batched else dz
+        return gx, ghp, (dc if need[2] else None), gwi, gwh, (gb if need[5] else None), (gb if need[6] else None)
+
+
+def _plus(a, b):
+    """a + b, in place on a (a fresh array) when both have one dtype (numpy raises if b would widen a)."""
+    if a.dtype == b.dtype:
+        a += b
+        return a
+    return a + b
