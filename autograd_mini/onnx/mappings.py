@@ -291,11 +291,31 @@ def _split(b, node, t, ins):
 
 
 def _lstm_pointwise(b, node, t, ins):
-    """Output k of the fused LSTM cell: its gates sliced (Slice), Sigmoid/Tanh, and the state update (Mul, Add)."""
+    """Output k of the fused LSTM cell's pointwise part: see _lstm_outputs."""
+    z, c = (b.value(v, t.dtype) for v in node.inputs)
+    return _lstm_outputs(b, node, t, z, c)
+
+
+def _lstm_cell(b, node, t, ins):
+    """Output k of a whole LSTM step: z = x @ w_ih^T + h @ w_hh^T (+ b_ih + b_hh) (MatMul, Transpose, Add), then
+    as LSTMPointwise."""
+    x, h, c, w_ih, w_hh, *bias = (b.value(v, t.dtype) for v in node.inputs)
     key = ("lstm", id(node))
-    if key not in b.cache:  # NOTE: both outputs come from the same ONNX nodes, made for the first one asked
-        z, c = (b.value(v, t.dtype) for v in node.inputs)
-        axis, H = node.inputs[0].ndim - 1, node.inputs[1].shape[-1]
+    z = None
+    if key not in b.cache:
+        z = b.add("Add", [b.add("MatMul", [x, b.add("Transpose", [w_ih], perm=[1, 0])]),
+                          b.add("MatMul", [h, b.add("Transpose", [w_hh], perm=[1, 0])])])
+        if bias:
+            z = b.add("Add", [z, b.add("Add", bias)], "lstm_gates")
+    return _lstm_outputs(b, node, t, z, c)
+
+
+def _lstm_outputs(b, node, t, z, c):
+    """The gates of z (N, 4H) sliced (Slice), Sigmoid/Tanh, the state update (Mul, Add): h' or c', whichever t is.
+    Both outputs come from the same ONNX nodes, made when the first of them is asked for (z is then given)."""
+    key = ("lstm", id(node))
+    if key not in b.cache:
+        axis, H = node.inputs[2 if len(node.inputs) > 2 else 0].ndim - 1, t.shape[-1]
         i, f, g, o = (b.add(act, [b.add("Slice", [z, b.ints([k * H], "starts"), b.ints([(k + 1) * H], "ends"),
                                                   b.ints([axis], "axes")])])
                       for k, act in enumerate(("Sigmoid", "Sigmoid", "Tanh", "Sigmoid")))
@@ -478,7 +498,7 @@ EMIT: Dict[str, Callable] = {
     "GetItem": _getitem, "Concatenate": _concatenate, "Split": _split,
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
-    "LSTMPointwise": _lstm_pointwise,
+    "LSTMPointwise": _lstm_pointwise, "LSTMCell": _lstm_cell,
 }
 
 REFUSED = {

@@ -175,7 +175,7 @@ class LSTMCell(Function):
         if is_grad_enabled():  # create_graph: z as a function of the inputs, for LSTMPointwiseGrad's derivative
             z = F.linear(x, w_ih, ins[5] if bias else None) + F.linear(h, w_hh, ins[6] if bias else None)
         else:
-            z = _const(np.broadcast_to(np.zeros((), ctx._act.dtype), ctx._act.shape))  # NOTE: its values are unused
+            z = c  # NOTE: a stand-in: LSTMPointwiseGrad's forward does not read z, and no node is recorded here
         dz, dc = LSTMPointwiseGrad.apply(gh, gc, z, c, act=ctx._act, tc=ctx._tc)
         need = ctx.needs_input_grad
         batched = dz._data.ndim == 2

@@ -161,6 +161,12 @@ CASES = [
     ("lstm-pointwise", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z * 3.0, c), [(2, 12), (2, 3)]),
     ("lstm-pointwise-h-only", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z, c)[0] * 2.0, [(5, 8), (5, 2)]),
     ("lstm-pointwise-unbatched", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z, c)[1], [(4,), (1,)]),
+    ("lstm-cell", "LSTMCell", lambda x, h, c, wi, wh, bi, bh: am.lstm_cell(x, (h, c), wi, wh, bi, bh),
+     [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
+    ("lstm-cell-no-bias-c-only", "LSTMCell", lambda x, h, c, wi, wh: am.lstm_cell(x * 2.0, (h, c), wi, wh)[1],
+     [(3, 2), (3, 1), (3, 1), (4, 2), (4, 1)]),
+    ("lstm-cell-unbatched", "LSTMCell", lambda x, h, c, wi, wh: am.lstm_cell(x, (h, c), wi, wh)[0],
+     [(3,), (2,), (2,), (8, 3), (8, 2)]),
 ]
 
 

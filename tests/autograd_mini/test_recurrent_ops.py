@@ -221,3 +221,66 @@ def test_lstm_cell_against_torch():
     theirs = [tx, th, tc, ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh]
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def cell_formula(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
+    """lstm_cell from unfused ops: matmuls, adds, chunk, sigmoid, tanh."""
+    z = am.matmul(x, w_ih.T) + am.matmul(h, w_hh.T)
+    if b_ih is not None:
+        z = z + b_ih
+    if b_hh is not None:
+        z = z + b_hh
+    return unfused(z, c)
+
+
+@given(n=st.integers(1, 2), hidden=st.integers(1, 2), bias=st.booleans(), batched=st.booleans(),
+       keep=st.sampled_from([(0,), (1,), (0, 1)]), seed=st.integers(0, 999))
+def test_lstm_cell_second_order_and_one_output(n, hidden, bias, batched, keep, seed):
+    rng = np.random.default_rng(seed)
+    x, h, c, ws, bs = random_cell(rng, 2, hidden, (n,) if batched else (), bias)
+    args = (x, h, c, *ws, *bs)
+
+    def cell(*a):
+        return weighted(am.lstm_cell(a[0], (a[1], a[2]), *a[3:]), keep)
+
+    assert gradcheck(cell, args)
+    assert gradgradcheck(cell, args)
+    ours = am.grad(cell(*args), list(args))
+    ref = am.grad(weighted(cell_formula(*args), keep), list(args))
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-14)
+
+
+def test_lstm_cell_third_order_matches_the_composition():
+    rng = np.random.default_rng(11)
+    x, h, c, ws, bs = random_cell(rng, 2, 2, (2,))
+    args = (x, h, c, *ws, *bs)
+
+    def derivatives(fn):
+        h_new, c_new = fn(*args)
+        g1 = am.grad((h_new * h_new).sum() + (c_new ** 3).sum(), list(args), create_graph=True)
+        g2 = am.grad(sum((g * g).sum() for g in g1), list(args), create_graph=True)
+        g3 = am.grad(sum((g ** 2).sum() for g in g2), list(args))
+        return [t.data for t in (*g1, *g2, *g3)]
+
+    fused_cell = lambda *a: am.lstm_cell(a[0], (a[1], a[2]), *a[3:])  # noqa: E731
+    for a, b in zip(derivatives(fused_cell), derivatives(cell_formula)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("bias", ["both", "ih only", "none"])
+def test_lstm_cell_nodes_and_float32(bias):
+    rng = np.random.default_rng(2)
+    f32 = lambda *s: Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)  # noqa: E731
+    x, h, c, w_ih, w_hh, b = f32(4, 3), f32(4, 2), f32(4, 2), f32(8, 3), f32(8, 2), f32(8)
+    bs = {"both": (b, b * 0.5), "ih only": (b, None), "none": ()}[bias]
+    h_new, c_new = am.lstm_cell(x, (h, c), w_ih, w_hh, *bs)
+    assert h_new.dtype == c_new.dtype == np.float32
+    assert h_new.grad_fn.name == ("LSTMPointwise" if bias == "ih only" else "LSTMCell")
+    ref = cell_formula(*(Tensor(t.data.astype(np.float64)) for t in (x, h, c, w_ih, w_hh)),
+                       *(None if t is None else Tensor(t.data.astype(np.float64)) for t in bs))
+    np.testing.assert_allclose(h_new.data, ref[0].data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c_new.data, ref[1].data, rtol=1e-5, atol=1e-6)
+    (h_new.sum() + c_new.sum()).backward()
+    assert w_ih.grad.dtype == np.float32 and w_hh.grad.dtype == np.float32
+    assert (b.grad is None) == (bias == "none")
