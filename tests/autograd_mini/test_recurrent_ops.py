@@ -263,7 +263,7 @@ def test_lstm_cell_third_order_matches_the_composition():
         g3 = am.grad(sum((g ** 2).sum() for g in g2), list(args))
         return [t.data for t in (*g1, *g2, *g3)]
 
-    fused_cell = lambda *a: am.lstm_cell(a[0], (a[1], a[2]), *a[3:])  # noqa: E731
+    fused_cell = lambda *a: am.lstm_cell(a[0], (a[1], a[2]), *a[3:])
     for a, b in zip(derivatives(fused_cell), derivatives(cell_formula)):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
@@ -271,7 +271,7 @@ def test_lstm_cell_third_order_matches_the_composition():
 @pytest.mark.parametrize("bias", ["both", "ih only", "none"])
 def test_lstm_cell_nodes_and_float32(bias):
     rng = np.random.default_rng(2)
-    f32 = lambda *s: Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)  # noqa: E731
+    f32 = lambda *s: Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
     x, h, c, w_ih, w_hh, b = f32(4, 3), f32(4, 2), f32(4, 2), f32(8, 3), f32(8, 2), f32(8)
     bs = {"both": (b, b * 0.5), "ih only": (b, None), "none": ()}[bias]
     h_new, c_new = am.lstm_cell(x, (h, c), w_ih, w_hh, *bs)
