@@ -284,3 +284,19 @@ def test_lstm_cell_nodes_and_float32(bias):
     (h_new.sum() + c_new.sum()).backward()
     assert w_ih.grad.dtype == np.float32 and w_hh.grad.dtype == np.float32
     assert (b.grad is None) == (bias == "none")
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("keep", [(0,), (1,), (0, 1)])
+def test_lstm_cell_backward_paths_agree(batched, bias, keep):
+    # ops.LSTMCell's backward runs on arrays unless create_graph; both paths must give the same gradients
+    rng = np.random.default_rng(4)
+    x, h, c, ws, bs = random_cell(rng, 3, 2, (3,) if batched else (), bias)
+    args = [x, h, c, *ws, *bs]
+    plain = am.grad(weighted(am.lstm_cell(x, (h, c), *ws, *bs), keep), args)
+    traced = am.grad(weighted(am.lstm_cell(x, (h, c), *ws, *bs), keep), args, create_graph=True)
+    assert all(t.grad_fn is not None for t in traced)
+    for a, b in zip(plain, traced):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-13, atol=1e-15)
