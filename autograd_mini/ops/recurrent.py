@@ -1,4 +1,8 @@
-"""Recurrent primitives: the pointwise part of an LSTM cell, fused (forward next to derivative)."""
+"""Recurrent primitives: the LSTM cell fused, as cuDNN does (forward next to derivative).
+
+LSTMCell is a whole step (both matrix products, the biases, gates and state update); LSTMPointwise is the part
+after the products; LSTMPointwiseGrad is the backward of both (numpy), with its own derivative in Tensor ops.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +35,10 @@ class LSTMPointwise(Function):
     NOTE: a primitive for speed (like cuDNN's and PyTorch's fused LSTM cell): composed, this is a Split, three
     Sigmoids, two Tanhs, three Muls and an Add, ten nodes per step whose forward and backward each pay the
     per-node cost; here it is one node, whose backward is one LSTMPointwiseGrad (numpy, no graph recorded unless
-    create_graph). Measured on benchmarks/bench_conv_lstm.py (see there). The activations and tanh(c') are
-    kept as buffers for backward and freed with the node.
+    create_graph). Measured on benchmarks/bench_conv_lstm.py: an LSTMCell recorded as Linear x2 + Add + this
+    node ran at 1.9-2.2x hand-written numpy, against 2.6-3.0x for the thirteen nodes composed (LSTMCell now
+    uses the fully fused ops.LSTMCell). The activations and tanh(c') are kept as buffers for backward and freed
+    with the node.
     """
 
     materialize_grads = False  # NOTE: a missing gradient (often c' of the last step) is zeros, made in backward
@@ -44,8 +50,9 @@ class LSTMPointwise(Function):
         if z.shape != c.shape[:-1] + (4 * H,):
             raise ValueError(f"the gates must have the cell state's shape with 4 * hidden_size = {4 * H} features "
                              "(i, f, g, o); give both the same leading (batch) shape")
-        # NOTE: the library's sigmoid on all four gates at once (one call instead of three; the tanh gate's
-        # columns are then overwritten): act is a fresh array, every later step works in place or on views.
+        # NOTE: the library's sigmoid (Sigmoid.forward: 1 / (1 + exp(-x)), overflow-free where exp would overflow)
+        # on all four gates at once, one call instead of three, the tanh gate's columns then overwritten: act is
+        # a fresh array, every later step works in place or on views.
         act = Sigmoid.forward(None, z)
         g = act[..., 2 * H:3 * H]
         np.tanh(z[..., 2 * H:3 * H], out=g)
@@ -149,7 +156,8 @@ class LSTMCell(Function):
     db_ih = db_hh = dz summed over the batch.
 
     NOTE: a primitive for speed, on top of LSTMPointwise: the two Linears and the Add around it cost three more
-    nodes per step, forward and backward (benchmarks/bench_conv_lstm.py, where this node is the whole step).
+    nodes per step, forward and backward. Measured on benchmarks/bench_conv_lstm.py (this node is the whole
+    step): 1.35-1.4x hand-written numpy, against 1.9-2.2x for Linear x2 + Add + LSTMPointwise.
     LSTMPointwise stays the primitive for gates computed otherwise (e.g. the input projection of a whole sequence
     in one product). Under create_graph, backward recomputes z with Tensor ops, so derivatives of any order work.
     """
