@@ -46,10 +46,10 @@ class LSTMPointwise(Function):
 
     @staticmethod
     def forward(ctx, z, c):
-        H = c.shape[-1] if c.ndim else -1
-        if z.shape != c.shape[:-1] + (4 * H,):
-            raise ValueError(f"the gates must have the cell state's shape with 4 * hidden_size = {4 * H} features "
-                             "(i, f, g, o); give both the same leading (batch) shape")
+        H = c.shape[-1] if c.ndim else 0
+        if not c.ndim or z.shape != c.shape[:-1] + (4 * H,):
+            raise ValueError("the gates must be (..., 4 * hidden_size) (i, f, g, o) and the cell state (..., "
+                             "hidden_size), with the same leading (batch) shape")
         # NOTE: the library's sigmoid (Sigmoid.forward: 1 / (1 + exp(-x)), overflow-free where exp would overflow)
         # on all four gates at once, one call instead of three, the tanh gate's columns then overwritten: act is
         # a fresh array, every later step works in place or on views.

@@ -72,8 +72,10 @@ def test_forward_extremes_and_dtype(dtype):
 def test_shape_errors_name_the_op():
     with pytest.raises(ShapeError, match="LSTMPointwise.*4 \\* hidden_size"):
         fused(Tensor(np.zeros((2, 7))), Tensor(np.zeros((2, 2))))
-    with pytest.raises(ShapeError, match="LSTMPointwise"):
+    with pytest.raises(ShapeError, match="LSTMPointwise of shapes \\(3, 8\\) and \\(2, 2\\)"):
         fused(Tensor(np.zeros((3, 8))), Tensor(np.zeros((2, 2))))
+    with pytest.raises(ShapeError, match="LSTMPointwise"):
+        fused(Tensor(np.zeros(4)), Tensor(np.zeros(())))
 
 
 # ***** derivatives *****
