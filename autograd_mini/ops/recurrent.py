@@ -36,8 +36,8 @@ class LSTMPointwise(Function):
     Sigmoids, two Tanhs, three Muls and an Add, ten nodes per step whose forward and backward each pay the
     per-node cost; here it is one node, whose backward is one LSTMPointwiseGrad (numpy, no graph recorded unless
     create_graph). Measured on benchmarks/bench_conv_lstm.py: an LSTMCell recorded as Linear x2 + Add + this
-    node ran at 1.9-2.2x hand-written numpy, against 2.6-3.0x for the thirteen nodes composed (LSTMCell now
-    uses the fully fused ops.LSTMCell). The activations and tanh(c') are kept as buffers for backward and freed
+    node runs at 1.6x hand-written numpy, against 2.35x for the thirteen nodes composed (LSTMCell now uses the
+    fully fused ops.LSTMCell). The activations and tanh(c') are kept as buffers for backward and freed
     with the node.
     """
 
@@ -157,7 +157,7 @@ class LSTMCell(Function):
 
     NOTE: a primitive for speed, on top of LSTMPointwise: the two Linears and the Add around it cost three more
     nodes per step, forward and backward. Measured on benchmarks/bench_conv_lstm.py (this node is the whole
-    step): 1.35-1.4x hand-written numpy, against 1.9-2.2x for Linear x2 + Add + LSTMPointwise.
+    step): 1.31x hand-written numpy, against 1.61x for Linear x2 + Add + LSTMPointwise.
     LSTMPointwise stays the primitive for gates computed otherwise (e.g. the input projection of a whole sequence
     in one product). Under create_graph, backward recomputes z with Tensor ops, so derivatives of any order work.
     """
@@ -208,7 +208,7 @@ def _lstm_cell_backward_arrays(ctx, gh, gc) -> tuple:
     arrays (LSTMPointwiseGrad's forward, then the products), wrapped as constant Tensors.
 
     NOTE: for speed: the Tensor-op path costs five apply calls per step (LSTMPointwiseGrad, three products and a
-    sum), a fifth of the LSTM benchmark's backward (measured: 1.75x numpy -> 1.45x). Tests compare the two paths
+    sum), a fifth of the LSTM benchmark's backward (measured: 1.75x numpy -> 1.5x). Tests compare the two paths
     (gradcheck runs this one, create_graph runs the other).
     """
     ins = ctx.inputs
