@@ -34,3 +34,5 @@ from .shape import (permute, swapdims, movedim, moveaxis, unflatten, unsqueeze, 
 from .indexing import (gather, take_along_dim, take_along_axis, index_select, scatter, scatter_add, scatter_reduce,
                        masked_fill, masked_select, nonzero, argsort, sort, topk)
 from .einsum import einsum
+
+from .recurrent import lstm_cell

@@ -290,6 +290,41 @@ def _split(b, node, t, ins):
     return b.add("Squeeze", [y, b.ints([node.axis], "axes")]) if node.squeeze else y
 
 
+def _lstm_pointwise(b, node, t, ins):
+    """Output k of the fused LSTM cell's pointwise part: see _lstm_outputs."""
+    z, c = (b.value(v, t.dtype) for v in node.inputs)
+    return _lstm_outputs(b, node, t, z, c)
+
+
+def _lstm_cell(b, node, t, ins):
+    """Output k of a whole LSTM step: z = x @ w_ih^T + h @ w_hh^T (+ b_ih + b_hh) (MatMul, Transpose, Add), then
+    as LSTMPointwise."""
+    x, h, c, w_ih, w_hh, *bias = (b.value(v, t.dtype) for v in node.inputs)
+    key = ("lstm", id(node))
+    z = None
+    if key not in b.cache:
+        z = b.add("Add", [b.add("MatMul", [x, b.add("Transpose", [w_ih], perm=[1, 0])]),
+                          b.add("MatMul", [h, b.add("Transpose", [w_hh], perm=[1, 0])])])
+        if bias:
+            z = b.add("Add", [z, b.add("Add", bias)], "lstm_gates")
+    return _lstm_outputs(b, node, t, z, c)
+
+
+def _lstm_outputs(b, node, t, z, c):
+    """The gates of z (N, 4H) sliced (Slice), Sigmoid/Tanh, the state update (Mul, Add): h' or c', whichever t is.
+    Both outputs come from the same ONNX nodes, made when the first of them is asked for (z is then given)."""
+    key = ("lstm", id(node))
+    if key not in b.cache:
+        axis, H = node.inputs[2 if len(node.inputs) > 2 else 0].ndim - 1, t.shape[-1]
+        i, f, g, o = (b.add(act, [b.add("Slice", [z, b.ints([k * H], "starts"), b.ints([(k + 1) * H], "ends"),
+                                                  b.ints([axis], "axes")])])
+                      for k, act in enumerate(("Sigmoid", "Sigmoid", "Tanh", "Sigmoid")))
+        c_new = b.add("Add", [b.add("Mul", [f, c]), b.add("Mul", [i, g])], "lstm_c")
+        b.cache[key] = (b.add("Mul", [o, b.add("Tanh", [c_new])], "lstm_h"), c_new)
+    k = next(i for i, r in enumerate(node._outputs) if r is not None and r() is t)
+    return b.cache[key][k]
+
+
 def _linear(b, node, t, ins):
     x = node.inputs[0]
     ins = [b.value(v, t.dtype) for v in node.inputs]
@@ -463,12 +498,14 @@ EMIT: Dict[str, Callable] = {
     "GetItem": _getitem, "Concatenate": _concatenate, "Split": _split,
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
+    "LSTMPointwise": _lstm_pointwise, "LSTMCell": _lstm_cell,
 }
 
 REFUSED = {
     "SoftmaxCrossEntropy": "it is a training loss; export the model without its loss (the logits), and apply "
                            "softmax or argmax to the outputs where the model runs",
     "SoftmaxCrossEntropyGrad": "it is the derivative of a training loss; export the model, not its backward pass",
+    "LSTMPointwiseGrad": "it is the derivative of an LSTM cell; export the model, not its backward pass",
     "IndexAdd": "scattering with repeated indices (the derivative of indexing) is not mapped yet",
 }
 

@@ -30,6 +30,11 @@ Shape, indexing and reduction primitives and why each earns its place (the rest 
 Composed, with reasons: gather/scatter_add are GetItem/IndexAdd with an open index (same numpy calls, measured
 equal speed); sort/topk/cummax/median are gathers at computed indices (ties route the gradient to the chosen
 index); masked_fill is where; flip/roll/tril/diag/repeat are slicing, concatenation and products with masks.
+
+``LSTMPointwise`` (recurrent.py: the LSTM cell after its two matrix products, two outputs h' and c'), its
+backward ``LSTMPointwiseGrad`` and ``LSTMCell`` (the whole step: both products, the biases and LSTMPointwise)
+are primitives for speed, as cuDNN's fused LSTM cell: one node per step instead of thirteen, measured in
+benchmarks/bench_conv_lstm.py.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)
@@ -43,3 +48,4 @@ from .loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad
 from .shape import Split  # NOTE: several outputs (see above)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Asinh, Acosh, Atanh, Log1p, Expm1, Log2, Log10,
                    Erf, Erfc, Mod, Softmax)
+from .recurrent import LSTMPointwise, LSTMPointwiseGrad, LSTMCell  # NOTE: fused LSTM cell (see above)

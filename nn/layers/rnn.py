@@ -135,14 +135,9 @@ class LSTMCell(_CellBase):
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError("LSTMCell.forward expects hx = (h, c) or None")
             h, c = self._state(hx[0], x, "h"), self._state(hx[1], x, "c")
-        # NOTE: two Linear nodes (product and bias in one op each) and one chunk: a single Split node with four
-        # outputs, whose backward joins the four gate gradients with one concatenation (four GetItems would each
-        # scatter into a full-size array of zeros, and the four arrays would then be added up).
-        z = AF.linear(x, self.weight_ih, self.bias_ih) + AF.linear(h, self.weight_hh, self.bias_hh)
-        z_i, z_f, z_g, z_o = AF.chunk(z, 4, dim=-1)
-        i, f, g, o = AF.sigmoid(z_i), AF.sigmoid(z_f), AF.tanh(z_g), AF.sigmoid(z_o)
-        c_new = f * c + i * g
-        return o * AF.tanh(c_new), c_new
+        # NOTE: one node per step: ops.LSTMCell (both products, the biases, the gates and the state update; see
+        # autograd_mini.ops.recurrent), a fused primitive for speed (benchmarks/bench_conv_lstm.py).
+        return AF.lstm_cell(x, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
 
 class GRUCell(_CellBase):

@@ -158,6 +158,15 @@ CASES = [
     ("unfold", "Unfold", lambda a: AF.unfold(a, (2, 3), 1), [(2, 3, 5, 6)]),
     ("unfold-stride", "Unfold", lambda a: AF.unfold(a, 3, 2), [(2, 2, 7, 6)]),
     ("fold", "Fold", lambda a: AF.fold(a, (6, 7), (3, 2), (2, 1)), [(2, 2, 6, 3, 2, 3)]),
+    ("lstm-pointwise", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z * 3.0, c), [(2, 12), (2, 3)]),
+    ("lstm-pointwise-h-only", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z, c)[0] * 2.0, [(5, 8), (5, 2)]),
+    ("lstm-pointwise-unbatched", "LSTMPointwise", lambda z, c: ops.LSTMPointwise.apply(z, c)[1], [(4,), (1,)]),
+    ("lstm-cell", "LSTMCell", lambda x, h, c, wi, wh, bi, bh: am.lstm_cell(x, (h, c), wi, wh, bi, bh),
+     [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
+    ("lstm-cell-no-bias-c-only", "LSTMCell", lambda x, h, c, wi, wh: am.lstm_cell(x * 2.0, (h, c), wi, wh)[1],
+     [(3, 2), (3, 1), (3, 1), (4, 2), (4, 1)]),
+    ("lstm-cell-unbatched", "LSTMCell", lambda x, h, c, wi, wh: am.lstm_cell(x, (h, c), wi, wh)[0],
+     [(3,), (2,), (2,), (8, 3), (8, 2)]),
 ]
 
 
@@ -174,7 +183,8 @@ def test_every_mapped_primitive_has_a_case():
     primitives = {name for name in dir(ops) if isinstance(getattr(ops, name), type)
                   and issubclass(getattr(ops, name), Function)}
     assert set(amx.EXPORTED_OPS) <= primitives
-    assert primitives - set(amx.EXPORTED_OPS) == {"IndexAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"}
+    assert primitives - set(amx.EXPORTED_OPS) == {"IndexAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad",
+                                                  "LSTMPointwiseGrad"}
 
 
 def test_float64_graph(tmp_path):

@@ -124,14 +124,12 @@ def test_unbatched_input_and_errors():
     assert repr(nn.RNNCell(3, 2, "relu")) == "RNNCell(3, 2, nonlinearity='relu')"
 
 
-def test_lstm_cell_splits_its_gates_with_one_node():
+def test_lstm_cell_is_one_fused_node():
     cell = nn.LSTMCell(3, 4).double()
     h, c = cell(T(np.ones((2, 3))), (T(np.ones((2, 4))), T(np.ones((2, 4)))))
     nodes = {id(t.grad_fn): t.grad_fn.name for t in am.iter_graph([h, c]) if t.grad_fn is not None}
-    names = sorted(nodes.values())
-    assert names.count("Split") == 1 and "GetItem" not in names
-    split = next(t.grad_fn for t in am.iter_graph([h, c]) if t.grad_fn is not None and t.grad_fn.name == "Split")
-    assert [o.shape for o in split.outputs] == [(2, 4)] * 4
+    assert list(nodes.values()) == ["LSTMCell"]  # ops.LSTMCell: both products, biases, gates and state update
+    assert h.grad_fn is c.grad_fn
 
 
 @pytest.mark.parametrize("bias", [True, False])
