@@ -19,16 +19,6 @@ from .rnn import gru_step
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _lstm_gate_constants(H: int, dtype):
-    """(scale, shift) per gate block i, f, g, o: (1/2, 1/2) for the sigmoid gates, (1, 0) for g, so that
-    tanh(z * scale) * scale + shift = [sigmoid(z_i), sigmoid(z_f), tanh(z_g), sigmoid(z_o)]."""
-    scale = np.full(4 * H, 0.5, dtype=dtype)
-    scale[2 * H:3 * H] = 1.0
-    shift = np.full(4 * H, 0.5, dtype=dtype)
-    shift[2 * H:3 * H] = 0.0
-    return scale, shift
-
-
 class _RNNBase(Module):
     """Shared by RNN, LSTM and GRU: parameters, argument checks and the loop over layers and directions.
 
@@ -120,10 +110,9 @@ class _RNNBase(Module):
         H = self.hidden_size
         # NOTE: the sequence is handled as a list of per-step tensors: each layer's outputs feed the next layer
         # directly, with no slicing of a stacked tensor (whose backward would cost a full-size scatter per step).
-        # RNN and LSTM run feature-major: per step (features, N) columns, so that the gate blocks of the
-        # (gates * H, N) pre-activation are contiguous rows (elementwise ops on them and their gradients'
-        # scatters run on contiguous memory).
-        cols = self.mode != "GRU"
+        # RNN runs feature-major: per step (features, N) columns, one matmul of [W_ih, W_hh, b] with [x_t; h; 1].
+        # LSTM and GRU run on (N, features) rows: LSTM steps are one fused node each (am.lstm_cell).
+        cols = self.mode not in ("GRU", "LSTM")
         if cols:
             xt = AF.transpose(x, (1, 2, 0) if self.batch_first else (0, 2, 1))  # (T, in, N)
             xs = [xt[t] for t in range(T)]
@@ -156,7 +145,7 @@ class _RNNBase(Module):
 
     def _direction(self, xs, order, state, weights, n: int):
         """Run one layer in one direction over the steps in ``order``; returns (outputs in time order, final
-        state tuple). GRU steps take and give (N, features) rows, RNN and LSTM steps (features, N) columns."""
+        state tuple). GRU and LSTM steps take and give (N, features) rows, RNN steps (features, N) columns."""
         w_ih, w_hh, b_ih, b_hh = weights
         outs = [None] * len(xs)
         if self.mode == "GRU":
@@ -165,6 +154,12 @@ class _RNNBase(Module):
                 h = gru_step(AF.linear(xs[t], w_ih, b_ih), h, w_hh, b_hh)
                 outs[t] = h
             return outs, (h,)
+        if self.mode == "LSTM":
+            h, c = state
+            for t in order:  # NOTE: one node per step (ops.LSTMCell: both products, biases, gates, state update)
+                h, c = AF.lstm_cell(xs[t], (h, c), w_ih, w_hh, b_ih, b_hh)
+                outs[t] = h
+            return outs, (h, c)
         # NOTE: [W_ih, W_hh, b_ih + b_hh] @ [x_t; h; 1]: one matmul per step for both products and the bias
         parts = [w_ih, w_hh]
         tail = []
@@ -172,22 +167,6 @@ class _RNNBase(Module):
             parts.append(AF.reshape(b_ih + b_hh, (-1, 1)))
             tail = [AF.ones((1, n), dtype=w_ih._data.dtype)]
         w = AF.concatenate(parts, axis=1)
-        if self.mode == "LSTM":
-            h, c = state
-            H = self.hidden_size
-            # NOTE: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5, so ONE tanh over all four blocks gives the i, f, o
-            # gates and g = tanh(z_g) at once (no sigmoid plus a tanh of a slice). The halving of z is folded into
-            # the weights once per call instead of once per step. (When written, this also avoided the sigmoid
-            # primitive's logaddexp: 4 us for tanh vs 300 us on (32, 512) float32.)
-            scale, shift = _lstm_gate_constants(H, w._data.dtype)
-            scale, shift = scale[:, None], shift[:, None]
-            w = w * scale
-            for t in order:
-                a = AF.tanh(AF.matmul(w, AF.concatenate([xs[t], h] + tail, axis=0))) * scale + shift
-                c = a[H:2 * H] * c + a[:H] * a[2 * H:3 * H]
-                h = a[3 * H:] * AF.tanh(c)
-                outs[t] = h
-            return outs, (h, c)
         (h,) = state
         act = AF.tanh if self.mode == "RNN_TANH" else AF.relu
         for t in order:
