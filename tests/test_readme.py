@@ -75,3 +75,22 @@ def test_the_function_transforms_example_runs_and_agrees():
     np.testing.assert_allclose(namespace["H"].data, func.jacfwd(func.jacrev(f))(x).data, rtol=1e-12)
     np.testing.assert_allclose(namespace["hv"].data, namespace["H"].data[:, 0], rtol=1e-12)
     assert namespace["J"].shape == (2, 2) and namespace["per_example"].shape == (4, 2)
+
+
+def test_every_function_in_the_ops_table_exists():
+    import autograd_mini as am
+    import nn
+
+    text = README.read_text()
+    section = text[text.index("## Ops"):text.index("## See the graph")]
+    rows = re.findall(r"^\| (.*?) \| (.*) \|$", section, re.M)[1:]  # NOTE: after the header
+    assert len(rows) >= 10
+    names = 0
+    for family, cell in rows:
+        where = nn.functional if family == "`nn.functional`" else am
+        for code in re.findall(r"`([^`]*)`", re.sub(r"\([^)]*\)", "", cell)):  # NOTE: "(groups, ...)" are notes
+            for name in code.split():
+                if re.fullmatch(r"[a-z][a-z0-9_]*[a-z0-9]", name) and name != "nn":
+                    assert hasattr(where, name), f"README's op table lists {name}, which {where.__name__} lacks"
+                    names += 1
+    assert names > 150
