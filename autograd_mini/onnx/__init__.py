@@ -257,6 +257,7 @@ class _Builder:
         self.twins: Dict[Tensor, list] = {}  # ... -> the same one in each of the others
         self.used = set(input_names) | set(output_names) | set(params.values())  # NOTE: parameters keep their names
         self.cache: dict = {}
+        self.unstable: Dict[str, ExportError] = {}  # constants that change with the inputs -> their error
         self.prefix = ""  # the module the node being written was recorded in (names its ONNX values)
 
     # -- names, constants, nodes --
@@ -448,15 +449,19 @@ class _Builder:
             dims = [a if a == b else next((s for s, e in self.symbols.items() if (e[0], e[3]) == (a, b)), None)
                     for a, b in zip(d1, d2)]
             graph_outputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
-        self.prune()
+        needed = self.prune()
+        for name, error in self.unstable.items():
+            if name in needed:
+                raise error
         graph = self.helper.make_graph(self.nodes, "autograd_mini", graph_inputs, graph_outputs, self.initializers)
         opsets = [self.helper.make_opsetid("", self.opset)]
         model = self.helper.make_model(graph, opset_imports=opsets, producer_name="autograd_mini")
         model.ir_version = self.helper.find_min_ir_version_for(opsets)
         return model
 
-    def prune(self) -> None:
-        """Drop the nodes and initializers no output needs (what a fused pattern, e.g. a Conv, replaced)."""
+    def prune(self) -> set:
+        """Drop the nodes and initializers no output needs (what a fused pattern, e.g. a Conv, replaced);
+        return the names the kept nodes use."""
         needed = set(self.output_names)
         kept = []
         for n in reversed(self.nodes):
@@ -467,6 +472,7 @@ class _Builder:
         rank = {name: k for k, name in enumerate(self.params.values())}  # NOTE: parameters first, in module order
         self.initializers = sorted((i for i in self.initializers if i.name in needed),
                                    key=lambda i: rank.get(i.name, len(rank)))
+        return needed
 
     def changed(self, node) -> ExportError:
         what = f" at {node.name}{self.where(node)}" if node is not None else ""
@@ -477,7 +483,20 @@ class _Builder:
 
     def constant(self, t: Tensor, us: list) -> str:
         """A leaf that is neither an input nor a parameter: an initializer, or ConstantOfShape if its shape
-        follows a dynamic axis (e.g. a zero initial state of batch size)."""
+        follows a dynamic axis (e.g. a zero initial state of batch size).
+
+        A constant that changes with the input values or sizes gets a name without a value, and its error is
+        raised only if a node that the outputs need uses it: a fused pattern may drop it (log_softmax subtracts
+        the row max, computed with numpy, which LogSoftmax does not need).
+        """
+        try:
+            return self._constant(t, us)
+        except ExportError as e:
+            name = self.fresh("changing_constant")
+            self.unstable[name] = e
+            return name
+
+    def _constant(self, t: Tensor, us: list) -> str:
         a = t.data
         if all(u.shape == a.shape and u.dtype == a.dtype for u in us):
             if not all(np.array_equal(a, u.data, equal_nan=a.dtype.kind in "fc") for u in us):

@@ -349,6 +349,129 @@ def _fold(b, node, t, ins):
     return b.add("Reshape", [y, b.ints([0, c, h, w])], "fold")
 
 
+# ----- math, scan and einsum primitives (ops/math.py, ops/reduce.py, ops/scan.py, ops/einsum.py) -----------
+
+
+def _where_eq(b, a: str, v, dtype) -> str:
+    return b.add("Equal", [a, b.scalar(v, dtype)])
+
+
+def _log1p_of(b, x: str, dtype) -> str:
+    """log(1 + x) accurate for tiny x (Goldberg): u = 1 + x; log(u) * x / (u - 1), or x where u rounds to 1.
+
+    NOTE: log(1 + x) alone is 0 in float32 for |x| < 6e-8. x / (u - 1) is 1 where u - 1 == x (also x = inf)."""
+    one = b.scalar(1, dtype)
+    u = b.add("Add", [one, x])
+    d = b.add("Sub", [u, one])
+    ratio = b.add("Where", [b.add("Equal", [d, x]), one, b.add("Div", [x, d])])
+    return b.add("Where", [_where_eq(b, d, 0, dtype), x, b.add("Mul", [b.add("Log", [u]), ratio])], "log1p")
+
+
+def _log1p(b, node, t, ins):
+    return _log1p_of(b, b.value(node.inputs[0], t.dtype), t.dtype)
+
+
+def _expm1(b, node, t, ins):
+    """exp(x) - 1 accurate for tiny x (Kahan): u = exp(x); (u - 1) * x / log(u), x where u == 1, -1 where u - 1
+    == -1 (x very negative), u - 1 where log(u) == x or u overflowed."""
+    x = b.value(node.inputs[0], t.dtype)
+    one = b.scalar(1, t.dtype)
+    u = b.add("Exp", [x])
+    d = b.add("Sub", [u, one])
+    lg = b.add("Log", [u])
+    big = b.add("Or", [b.add("Equal", [lg, x]), b.add("IsInf", [u])])  # NOTE: exp overflowed: inf * 0 is nan
+    ratio = b.add("Where", [big, one, b.add("Div", [x, lg])])
+    y = b.add("Where", [_where_eq(b, d, -1, t.dtype), b.scalar(-1, t.dtype), b.add("Mul", [d, ratio])])
+    return b.add("Where", [_where_eq(b, u, 1, t.dtype), x, y], "expm1")
+
+
+def _log_base(base: float) -> Callable:
+    def emit(b, node, t, ins):
+        x = b.value(node.inputs[0], t.dtype)
+        return b.add("Div", [b.add("Log", [x]), b.scalar(np.log(base), t.dtype)], f"log{int(base)}")
+    return emit
+
+
+def _atan2(b, node, t, ins):
+    """atan(a / b), plus or minus pi where b < 0 (the sign of a: Reciprocal tells -0 from +0, as numpy), a itself
+    where a = b = 0 (0 / 0), and the signs of a and b where both are infinite (atan2(inf, inf) = pi / 4)."""
+    a, c = (b.value(v, t.dtype) for v in node.inputs)
+    zero = b.scalar(0, t.dtype)
+    both_inf = b.add("And", [b.add("IsInf", [a]), b.add("IsInf", [c])])
+    a = b.add("Where", [both_inf, b.add("Sign", [a]), a])
+    c = b.add("Where", [both_inf, b.add("Sign", [c]), c])
+    r = b.add("Atan", [b.add("Div", [a, c])])
+    both_zero = b.add("And", [_where_eq(b, a, 0, t.dtype), _where_eq(b, c, 0, t.dtype)])
+    r = b.add("Where", [both_zero, a, r])
+    pi = b.scalar(np.pi, t.dtype)
+    a_neg = b.add("Less", [b.add("Reciprocal", [a]), zero])
+    c_neg = b.add("Less", [b.add("Reciprocal", [c]), zero])
+    turned = b.add("Where", [a_neg, b.add("Sub", [r, pi]), b.add("Add", [r, pi])])
+    return b.add("Where", [c_neg, turned, r], "atan2")
+
+
+def _erfc(b, node, t, ins):
+    """1 - erf(x) for x < 1.25 (erfc >= 0.077 there: no digits lost); above, fdlibm's asymptotic fit
+    exp(-x^2 - 0.5625 + R(1/x^2) / S(1/x^2)) / x (ops/_special.py), computed in float64 and cast back."""
+    from ..ops import _special as sp
+    x = b.value(node.inputs[0], t.dtype)
+    x64 = x if t.dtype == np.float64 else b.add("Cast", [x], to=b.elem(np.float64))
+    s = b.add("Reciprocal", [b.add("Mul", [x64, x64])])
+
+    def poly(coefs):
+        y = b.scalar(coefs[-1], np.float64)
+        for k in coefs[-2::-1]:
+            y = b.add("Add", [b.add("Mul", [y, s]), b.scalar(k, np.float64)])
+        return y
+
+    low = b.add("Less", [x64, b.scalar(1 / 0.35, np.float64)])
+    ratio = b.add("Where", [low, b.add("Div", [poly(sp._RA), poly(sp._SA)]), b.add("Div", [poly(sp._RB), poly(sp._SB)])])
+    expo = b.add("Add", [b.add("Sub", [b.add("Neg", [b.add("Mul", [x64, x64])]), b.scalar(0.5625, np.float64)]), ratio])
+    tail = b.add("Div", [b.add("Exp", [expo]), x64])
+    if t.dtype != np.float64:
+        tail = b.add("Cast", [tail], to=b.elem(t.dtype))
+    near = b.add("Sub", [b.scalar(1, t.dtype), b.add("Erf", [x])])
+    return b.add("Where", [b.add("Less", [x, b.scalar(1.25, t.dtype)]), near, tail], "erfc")
+
+
+def _mod(b, node, t, ins):
+    """fmod: ONNX Mod with fmod=1 (the only choice for floats; C's fmod, the sign of a). remainder (the sign of
+    b, Python's %): fmod, plus b where the result is nonzero and its sign differs from b's (as numpy)."""
+    a, c = (b.value(v, t.dtype) for v in node.inputs)
+    if t.dtype.kind in "iu":
+        return b.add("Mod", [a, c], "remainder" if node.floor else "fmod", fmod=0 if node.floor else 1)
+    r = b.add("Mod", [a, c], fmod=1)
+    if not node.floor:
+        return r
+    zero = b.scalar(0, t.dtype)
+    differ = b.add("Xor", [b.add("Less", [r, zero]), b.add("Less", [c, zero])])
+    fix = b.add("And", [b.add("Not", [_where_eq(b, r, 0, t.dtype)]), differ])
+    return b.add("Where", [fix, b.add("Add", [r, c]), r], "remainder")
+
+
+def _softmax(b, node, t, ins):
+    return b.add("Softmax", [b.value(node.inputs[0], t.dtype)], "softmax", axis=int(node.axis))
+
+
+def _prod(b, node, t, ins):
+    if node.axis == ():
+        return b.add("Identity", ins)
+    return b.reduce("ReduceProd", b.value(node.inputs[0], t.dtype), node.axis, node.keepdims)
+
+
+def _cumsum(b, node, t, ins):
+    axis = b.const(np.array(int(node.axis), dtype=np.int64), "axis")
+    return b.add("CumSum", [b.value(node.inputs[0], t.dtype), axis], "cumsum", reverse=int(bool(node.reverse)))
+
+
+def _einsum(b, node, t, ins):
+    """ONNX Einsum with the explicit equation (ellipses spelled out as letters, the output written), as the
+    primitive's own parser reads the subscripts."""
+    from ..ops.einsum import parse
+    specs, out = parse(node.subscripts, [x.shape for x in node.inputs])
+    return b.add("Einsum", [b.value(x, t.dtype) for x in node.inputs], "einsum", equation=",".join(specs) + "->" + out)
+
+
 # ----- fused patterns: compositions written as the one ONNX op they compute ------------------------------------
 # Each returns None when the pattern does not match (then the node is mapped on its own). The nodes of the
 # composition are still emitted, and pruned at the end if nothing else uses them.
@@ -423,31 +546,44 @@ def _fuse_max(b, node, t):
     return b.add("MaxPool", [b.names[x]], "max_pool", kernel_shape=[kh, kw], strides=[kh, kw])
 
 
-def _log_softmax_axis(t) -> Optional[int]:
-    """The axis if t = x - logsumexp(x, axis, keepdims=True) over one axis (log_softmax), else None."""
+def _log_softmax_of(t) -> Optional[tuple]:
+    """(axis, x) if t = z - logsumexp(z, axis, keepdims=True) over one axis with z = x, or z = x - m for an m
+    that is constant along the axis (log_softmax subtracts the row max, a constant computed with numpy): then t
+    is log_softmax(x), since log_softmax does not change when a row is shifted. Else None."""
     if _op(t) != "Sub":
         return None
-    x, l = t.grad_fn.inputs
-    if _op(l) != "LogSumExp" or l.grad_fn.inputs[0] is not x or not l.grad_fn.keepdims:
+    z, l = t.grad_fn.inputs
+    if _op(l) != "LogSumExp" or l.grad_fn.inputs[0] is not z or not l.grad_fn.keepdims:
         return None
     axis = l.grad_fn.axis
-    return axis[0] if axis is not None and len(axis) == 1 else 0 if x.ndim == 1 else None
+    axis = axis[0] if axis is not None and len(axis) == 1 else 0 if z.ndim == 1 else None
+    if axis is None:
+        return None
+    x = z
+    if _op(z) == "Sub":
+        x0, m = z.grad_fn.inputs
+        lead = z.ndim - m.ndim
+        if x0.shape == z.shape and (axis % z.ndim < lead or m.shape[axis % z.ndim - lead] == 1):
+            x = x0
+    return axis, x
 
 
 def _fuse_sub(b, node, t):
-    """x - logsumexp(x, axis, keepdims=True) -> LogSoftmax (log_softmax)."""
-    axis = _log_softmax_axis(t)
-    if axis is None or t.dtype not in (np.float32, np.float64):
+    """x - logsumexp(x, axis, keepdims=True) -> LogSoftmax (log_softmax; also with the row max subtracted first)."""
+    found = _log_softmax_of(t)
+    if found is None or t.dtype not in (np.float32, np.float64):
         return None
-    return b.add("LogSoftmax", [b.names[node.inputs[0]]], "log_softmax", axis=int(axis))
+    axis, x = found
+    return b.add("LogSoftmax", [b.value(x, t.dtype)], "log_softmax", axis=int(axis))
 
 
 def _fuse_exp(b, node, t):
-    """exp(log_softmax(x)) -> Softmax (softmax)."""
-    axis = _log_softmax_axis(node.inputs[0])
-    if axis is None or t.dtype not in (np.float32, np.float64):
+    """exp(log_softmax(x)) -> Softmax (a softmax composed by hand; the library's softmax is a primitive)."""
+    found = _log_softmax_of(node.inputs[0])
+    if found is None or t.dtype not in (np.float32, np.float64):
         return None
-    return b.add("Softmax", [b.names[node.inputs[0].grad_fn.inputs[0]]], "softmax", axis=int(axis))
+    axis, x = found
+    return b.add("Softmax", [b.value(x, t.dtype)], "softmax", axis=int(axis))
 
 
 FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp}
@@ -463,6 +599,12 @@ EMIT: Dict[str, Callable] = {
     "GetItem": _getitem, "Concatenate": _concatenate, "Split": _split,
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
+    # math, scan and einsum primitives
+    "Sin": _unary("Sin"), "Cos": _unary("Cos"), "Tan": _unary("Tan"), "Asin": _unary("Asin"),
+    "Acos": _unary("Acos"), "Atan": _unary("Atan"), "Sinh": _unary("Sinh"), "Cosh": _unary("Cosh"),
+    "Asinh": _unary("Asinh"), "Acosh": _unary("Acosh"), "Atanh": _unary("Atanh"), "Erf": _unary("Erf"),
+    "Atan2": _atan2, "Log1p": _log1p, "Expm1": _expm1, "Log2": _log_base(2.0), "Log10": _log_base(10.0),
+    "Erfc": _erfc, "Mod": _mod, "Softmax": _softmax, "Prod": _prod, "Cumsum": _cumsum, "Einsum": _einsum,
 }
 
 REFUSED = {
@@ -470,6 +612,10 @@ REFUSED = {
                            "softmax or argmax to the outputs where the model runs",
     "SoftmaxCrossEntropyGrad": "it is the derivative of a training loss; export the model, not its backward pass",
     "IndexAdd": "scattering with repeated indices (the derivative of indexing) is not mapped yet",
+    "Cumprod": "ONNX has no cumulative product, and exp(CumSum(log|x|)) is wrong at zeros and loses precision; "
+               "compute it outside the exported model, or write the product over a short fixed axis with slices",
+    "LogCumSumExp": "ONNX has no cumulative log-sum-exp, and log(CumSum(exp(x))) overflows for large x; compute it "
+                    "outside the exported model",
 }
 
 EXPORTED_OPS = tuple(sorted(EMIT))
