@@ -421,6 +421,22 @@ BATCHED = {
     "astype": lambda x: am.astype(am.astype(x, np.float32), np.float64) * x,
     "clone": lambda x: am.clone(x) * x[0],
     "softmax_family": lambda x: am.log_softmax(x, axis=1) * am.softmax(x, axis=0),
+    "softmax_axes": lambda x: am.softmax(x.reshape(3, 2, 2), dim=1).reshape(3, 4) * am.softmin(x * x, axis=-1),
+    "trig": lambda x: am.sin(x) * am.cos(x * x) + am.tan(x * 0.5) + am.atan2(x, x[0] - 1.0),
+    "inverse_trig": lambda x: am.asin(x * 0.4) * am.acos(x[0] * 0.3) + am.atan(x * x),
+    "hyperbolic": lambda x: am.sinh(x) * am.cosh(x[:, :1]) + am.asinh(x * x) + am.acosh(x + 1.0) * am.atanh(x * 0.4),
+    "log_exp_variants": lambda x: am.log1p(x * x) * am.expm1(x - 1.0) + am.log2(x) * am.log10(x[0] + x),
+    "erf_erfc_gelu": lambda x: am.erf(x - 1.0) * am.erfc(x * x - 1.5) + nn.functional.gelu(x - 1.2),
+    "remainder_fmod": lambda x: am.remainder(x * 3.0, x[0]) + am.fmod(x * x * 3.0, -1.3) * x,
+    "prod": lambda x: am.prod(x, axis=1, keepdims=True) * am.prod(x[:, :2]) + am.prod(x, dim=0),
+    "prod_with_zeros": lambda x: am.prod(x * am.Tensor(np.array([[0.0, 1, 1, 1], [1, 0, 0, 1], [1, 1, 1, 1]])), axis=1),
+    "cumsum": lambda x: am.cumsum(x, axis=1) * am.cumsum(x, dim=0, reverse=True) + am.cumsum(x)[3],
+    "cumprod": lambda x: am.cumprod(x, axis=1) + am.cumprod(x * 0.5, dim=0),
+    "einsum": lambda x: am.einsum("ij,kj->ik", x, x * x) + am.einsum("ii->i", x[:, :3]).sum()
+    + am.einsum("...j,j,ij->...", x, x[0], x),
+    "split_chunk_unbind": lambda x: am.split(x, [1, 3], dim=1)[1] * 2.0 + am.unbind(x, 0)[2][:3]
+    + am.chunk(x, 2, dim=1)[0].sum(),  # NOTE: outputs unused (no gradient) on purpose
+    "split_all_used": lambda x: am.concatenate(am.chunk(x, 2, dim=1)[::-1], axis=1) * am.stack(am.unbind(x, 1), 0).T,
     "cross_entropy_mean": lambda x: nn.functional.cross_entropy(x, np.array([0, 3, 1])) * x,
     "cross_entropy_sum": lambda x: nn.functional.cross_entropy(x * x, np.array([2, 2, 1]), reduction="sum") + x,
     "cross_entropy_none": lambda x: nn.functional.cross_entropy(am.tanh(x), np.array([1, 0, 3]), reduction="none"),
@@ -449,6 +465,7 @@ def test_batched_jacobians_equal_engine_rows(name, seed):
     x = _x34(seed)
     y = f(am.Tensor(x, requires_grad=True))
     assert _batched.plan([y]) is not None  # NOTE: the batched walk is really the path under test
+    assert _batched.batched_vjp(*_one_row(f, x)) is not None  # (and does not give up while walking)
     jac = func.jacrev(f)(x)
     tol = 1e-6 if name == "astype" else 1e-12  # NOTE: float32 rounding of the gradient through the cast
     close(jac, engine_rows(func.jacrev(f), x), tol=tol)
@@ -456,8 +473,18 @@ def test_batched_jacobians_equal_engine_rows(name, seed):
     close(engine_rows(func.jacfwd(f), x), jac, tol=tol)
     s = lambda x: (f(x) * am.sigmoid(f(x))).sum()  # noqa: E731  second order: the backward's own primitives
     close(func.hessian(s)(x), engine_rows(func.hessian(s), x), tol=max(tol, 1e-10))
-    if name in ("exp_log", "linear", "matmul", "getitem"):
+    if name in ("exp_log", "linear", "matmul", "getitem", "trig", "hyperbolic", "log_exp_variants", "erf_erfc_gelu",
+                "prod_with_zeros", "cumprod", "einsum", "split_chunk_unbind", "softmax_axes"):
         close(jac, numeric_jacobian(f, x), tol=1e-6)
+
+
+def _one_row(f, x):
+    """Arguments of batched_vjp for the first Jacobian row of f at x."""
+    xt = am.Tensor(x, requires_grad=True)
+    y = f(xt)
+    seeds = np.zeros((1,) + y.shape)
+    seeds.reshape(-1)[0] = 1.0
+    return y, seeds, [xt], _batched.plan([y])
 
 
 def test_batched_chunks_give_the_same_jacobian(monkeypatch):
@@ -490,6 +517,15 @@ def test_batched_falls_back_to_the_engine():
     assert _batched.plan([cube(am.Tensor(x, requires_grad=True))]) is None
     close(func.jacrev(cube)(x), numeric_jacobian(cube, x))
     close(func.hessian(lambda x: Cube.apply(x).sum())(x).data.reshape(12, 12), np.diag(6 * x.reshape(-1)))
+    # primitives without a batching rule in a graph: logcumsumexp; a cumprod over zeros (found while walking)
+    lcse = lambda x: am.logcumsumexp(x * x, axis=1) * x[0]  # noqa: E731
+    assert _batched.plan([lcse(am.Tensor(x, requires_grad=True))]) is None
+    close(func.jacrev(lcse)(x), numeric_jacobian(lcse, x))
+    zeros = am.Tensor(np.array([[1.0, 0, 1, 1], [1, 1, 1, 1], [0, 1, 0, 1]]))
+    cz = lambda x: am.cumprod(x * zeros, axis=1) * x  # noqa: E731
+    assert _batched.plan([cz(am.Tensor(x, requires_grad=True))]) is not None
+    assert _batched.batched_vjp(*_one_row(cz, x)) is None  # the walk gave up: jacrev used the engine's rows
+    close(func.jacrev(cz)(x), numeric_jacobian(cz, x))
     # two advanced indices (numpy would move the batch axis): found while walking, then the engine runs
     two = lambda x: x[np.array([0, 2]), np.array([1, 3])] * x[0, :2]  # noqa: E731
     close(func.jacrev(two)(x), numeric_jacobian(two, x))
