@@ -96,7 +96,10 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
         try:
             with np.errstate(all="ignore"):
                 # NOTE: also at the negated values: a sign test (x > 0) then differs on every nonzero element
-                checks = [_record(fn, others), _record(fn, [-a for a in others])]
+                negated = [a if a.dtype.kind in "iu" else -a for a in
+                           _other_arrays(arrays, symbols, input_names, np.random.default_rng(1))]
+                negated = [-a if a.dtype.kind == "f" else n for a, n in zip(others, negated)]
+                checks = [_record(fn, others), _record(fn, negated)]
         except ExportError:
             raise
         except Exception as e:
@@ -131,7 +134,7 @@ class _Recording:
 
 
 def _record(fn, arrays) -> _Recording:
-    inputs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    inputs = [Tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     with enable_grad():
         out = fn(*inputs)
     outputs = list(out) if isinstance(out, (tuple, list)) else [out]
@@ -149,9 +152,12 @@ def _example_arrays(example_inputs) -> List[np.ndarray]:
     arrays = []
     for i, x in enumerate(items):
         a = x.data if isinstance(x, Tensor) else np.asarray(x)
-        if a.dtype.kind != "f":
-            raise ExportError(f"export: example input {i} has dtype {a.dtype}; only floating point inputs can be "
-                              "exported (pass integer data such as class indices as constants of the model)")
+        if a.dtype.kind not in "fiu":
+            raise ExportError(f"export: example input {i} has dtype {a.dtype}; only floating point and integer inputs "
+                              "can be exported (pass other data, e.g. boolean masks, as constants of the model)")
+        if a.dtype.kind in "iu" and not a.size:
+            raise ExportError(f"export: integer example input {i} is empty; give example indices (export draws other "
+                              "indices between the example's smallest and largest)")
         arrays.append(np.asarray(a))
     return arrays
 
@@ -189,13 +195,17 @@ def _symbols(dynamic_axes, input_names, arrays) -> Dict[str, list]:
 
 
 def _other_arrays(arrays, symbols, input_names, rng) -> List[np.ndarray]:
-    """Fresh random inputs of the example's scale, centred at 0, resized along the dynamic axes."""
+    """Fresh random inputs of the example's scale, centred at 0, resized along the dynamic axes; integer inputs
+    (indices) drawn between the example's smallest and largest value."""
     out = []
     for name, a in zip(input_names, arrays):
         shape = list(a.shape)
         for size, inp, ax, size2 in symbols.values():
             if inp == name:
                 shape[ax] = size2
+        if a.dtype.kind in "iu":
+            out.append(rng.integers(a.min(), a.max(), size=shape, endpoint=True).astype(a.dtype))
+            continue
         scale = float(np.abs(a).max()) if a.size and np.isfinite(a).all() else 1.0
         out.append(((scale or 1.0) * rng.standard_normal(shape)).astype(a.dtype))
     return out
@@ -423,12 +433,12 @@ class _Builder:
                     + (f": {_REFUSED[node.name]}" if node.name in _REFUSED else
                        "; compose it from the library's primitives (see docs/onnx.md for the ops that export)")
                 )
-            a1 = _attrs(node)
+            a1 = self.marked(_attrs(node), first.inputs)
             a1.pop("cond", None) if node.name == "Where" else None
-            for u, pos in zip(us, pos_o):
+            for u, pos, o in zip(us, pos_o, others):
                 if [pos1[x] for x in node.inputs] != [pos[x] for x in u.grad_fn.inputs]:
                     raise self.changed(node)
-                a2 = _attrs(u.grad_fn)
+                a2 = self.marked(_attrs(u.grad_fn), o.inputs)
                 a2.pop("cond", None) if node.name == "Where" else None
                 if a1.keys() != a2.keys() or not all(_same(a1[k], a2[k]) for k in a1):
                     diff = [k for k in a1 if k not in a2 or not _same(a1[k], a2[k])]
@@ -458,6 +468,26 @@ class _Builder:
         model = self.helper.make_model(graph, opset_imports=opsets, producer_name="autograd_mini")
         model.ir_version = self.helper.find_min_ir_version_for(opsets)
         return model
+
+    @staticmethod
+    def marked(attrs: dict, inputs) -> dict:
+        """attrs with an index that is an integer input's array (nn.Embedding's lookup) written ("input", k)."""
+        index = attrs.get("index")
+        if index is None:
+            return attrs
+        ids = {id(t._data): k for k, t in enumerate(inputs) if t._data.dtype.kind in "iu"}
+        items = index if type(index) is tuple else (index,)
+        if ids and any(isinstance(i, np.ndarray) and id(i) in ids for i in items):
+            items = tuple(("input", ids[id(i)]) if isinstance(i, np.ndarray) and id(i) in ids else i for i in items)
+            attrs["index"] = items if type(index) is tuple else items[0]
+        return attrs
+
+    def input_name(self, array) -> Optional[str]:
+        """The graph input name whose example array is ``array`` (the same object), else None."""
+        for t, name in zip(self.first.inputs, self.input_names):
+            if t._data is array:
+                return name
+        return None
 
     def prune(self) -> set:
         """Drop the nodes and initializers no output needs (what a fused pattern, e.g. a Conv, replaced);

@@ -34,8 +34,12 @@ def _binary(op_type: str) -> Callable:
 
 
 def _where(b, node, t, ins):
-    x, y = (b.value(v, t.dtype) for v in node.inputs)
     nodes = [node] + [u.grad_fn for u in b.twins[t]]
+    if _same_branches(nodes, t):
+        # NOTE: where(cond, v, v.detach()) (nn.Embedding's padding_idx): the value is v whatever cond is
+        v = node.inputs[1] if node.inputs[0].grad_fn is None else node.inputs[0]
+        return b.add("Identity", [b.value(v, t.dtype)])
+    x, y = (b.value(v, t.dtype) for v in node.inputs)
     candidates = [_cond_candidates(n) for n in nodes]
     for i, c in enumerate(candidates[0]):
         if all(_is_positive(n.cond, cs[i]) for n, cs in zip(nodes, candidates)):
@@ -45,6 +49,18 @@ def _where(b, node, t, ins):
         raise ExportError(f"export: the condition of {node.name}{b.where(node)} changes with the input values or "
                           "sizes: it was computed from the input with numpy, so the graph does not compute it")
     return b.add("Where", [b.const(node.cond, "cond"), x, y])
+
+
+def _same_branches(nodes, t) -> bool:
+    """Both branches of a Where hold the same values in every recording, one of them a leaf (a detached copy)."""
+    a, c = nodes[0].inputs
+    if a.shape != t.shape or c.shape != t.shape or (a.grad_fn is not None and c.grad_fn is not None):
+        return False
+    for n in nodes:
+        u, v = n.inputs
+        if u.shape != v.shape or not np.array_equal(u.data, v.data, equal_nan=u.dtype.kind in "fc" and v.dtype.kind in "fc"):
+            return False
+    return True
 
 
 def _cond_candidates(node) -> list:
@@ -159,6 +175,8 @@ def _getitem(b, node, t, ins):
     x = node.inputs[0]
     index = node.index
     items = list(index) if type(index) is tuple else [index]
+    if any(isinstance(i, np.ndarray) and b.input_name(i) is not None for i in items):
+        return _getitem_input(b, items, ins[0])
     items = [np.asarray(i) if isinstance(i, list) else i for i in items]
     arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray) and not _is_int(i)]
     if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)):
@@ -223,6 +241,15 @@ def _getitem(b, node, t, ins):
     if unsqueeze:
         y = b.add("Unsqueeze", [y, b.ints(unsqueeze, "axes")])
     return y if y is not ins[0] else b.add("Identity", [y])
+
+
+def _getitem_input(b, items, name):
+    """x[:, ..., :, idx] with idx an integer graph input (nn.Embedding: weight[idx]): Gather on that axis."""
+    k = next(k for k, i in enumerate(items) if isinstance(i, np.ndarray) and b.input_name(i) is not None)
+    if not all(_same(i, slice(None)) for i in items[:k] + items[k + 1:]):
+        raise ExportError(f"{_what(b)()}: an integer input can be exported as an index only alone (x[idx]) or "
+                          "after full slices (x[:, idx]); index with it first, then slice")
+    return b.add("Gather", [name, b.input_name(items[k])], "gather", axis=k)
 
 
 def _getitem_arrays(b, x, items, name):
@@ -586,7 +613,91 @@ def _fuse_exp(b, node, t):
     return b.add("Softmax", [b.value(x, t.dtype)], "softmax", axis=int(axis))
 
 
-FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp}
+def _const_value(b, t) -> Optional[float]:
+    """The value of a one-element constant leaf (not an input or a parameter), else None."""
+    if t.grad_fn is not None or t in b.params or t.size != 1 or any(t is x for x in b.first.inputs):
+        return None
+    return float(np.asarray(t.data).reshape(-1)[0])
+
+
+def _mean_of(b, m, x, axes) -> bool:
+    """m = sum(x, axes, keepdims=True) * (1 / n), the library's mean over axes."""
+    if _op(m) != "Mul":
+        return False
+    s, c = m.grad_fn.inputs
+    if _op(s) != "Sum" or s.grad_fn.inputs[0] is not x or not s.grad_fn.keepdims or s.grad_fn.axis != axes:
+        return False
+    n = int(np.prod([x.shape[a] for a in axes]))
+    k = _const_value(b, c)
+    return k is not None and np.float32(k) == np.float32(1.0 / n) if x.dtype == np.float32 else k == 1.0 / n
+
+
+def _layer_norm_of(b, t) -> Optional[tuple]:
+    """(x, first axis, eps) if t = d * (mean(d * d) + eps) ** -0.5 with d = x - mean(x), both means over the
+    trailing axes (nn.functional.layer_norm before its weight and bias), else None."""
+    if _op(t) != "Mul" or b.opset < 17 or t.dtype != np.float32:
+        return None
+    d, r = t.grad_fn.inputs
+    if _op(d) != "Sub" or _op(r) != "Pow" or _const_value(b, r.grad_fn.inputs[1]) != -0.5:
+        return None
+    x, mean = d.grad_fn.inputs
+    ve = r.grad_fn.inputs[0]
+    if _op(ve) != "Add" or x.shape != t.shape or x.dtype != t.dtype or _op(mean) != "Sum" and _op(mean) != "Mul":
+        return None
+    var, c = ve.grad_fn.inputs
+    eps = _const_value(b, c)
+    if eps is None or _op(var) != "Mul" or _op(var.grad_fn.inputs[0]) != "Sum":
+        return None
+    axes = var.grad_fn.inputs[0].grad_fn.axis
+    if axes is None or not axes or tuple(axes) != tuple(range(x.ndim - len(axes), x.ndim)):
+        return None
+    dd = var.grad_fn.inputs[0].grad_fn.inputs[0]
+    if _op(dd) != "Mul" or dd.grad_fn.inputs[0] is not d or dd.grad_fn.inputs[1] is not d:
+        return None
+    if not (_mean_of(b, mean, x, axes) and _mean_of(b, var, dd, axes)):
+        return None
+    return x, axes[0], eps
+
+
+def _affine_part(b, t, x, axis) -> bool:
+    """t is a weight or bias for LayerNormalization: float32, of the normalized shape x.shape[axis:]."""
+    return t.dtype == np.float32 and t.shape == x.shape[axis:]
+
+
+def _fuse_mul(b, node, t):
+    """layer_norm's normalization (times its weight) -> LayerNormalization (opset 17+, float32)."""
+    found = _layer_norm_of(b, t)
+    if found is not None:
+        x, axis, eps = found
+        scale = b.const(np.ones(x.shape[axis:], np.float32), "ones")
+        return b.add("LayerNormalization", [b.names[x], scale], "layer_norm", axis=int(axis), epsilon=eps)
+    for k in (0, 1):
+        found = _layer_norm_of(b, node.inputs[k])
+        w = node.inputs[1 - k]
+        if found is not None and _affine_part(b, w, found[0], found[1]):
+            x, axis, eps = found
+            return b.add("LayerNormalization", [b.names[x], b.names[w]], "layer_norm", axis=int(axis), epsilon=eps)
+    return None
+
+
+def _fuse_add(b, node, t):
+    """layer_norm(x) * weight + bias -> LayerNormalization with Scale and B (opset 17+, float32)."""
+    for k in (0, 1):
+        m, bias = node.inputs[k], node.inputs[1 - k]
+        if _op(m) != "Mul":
+            continue
+        for j in (0, 1):
+            found = _layer_norm_of(b, m.grad_fn.inputs[j])
+            w = m.grad_fn.inputs[1 - j]
+            if found is not None and _affine_part(b, w, *found[:2]) and _affine_part(b, bias, *found[:2]):
+                x, axis, eps = found
+                return b.add("LayerNormalization", [b.names[x], b.names[w], b.names[bias]], "layer_norm",
+                             axis=int(axis), epsilon=eps)
+    return None
+
+
+FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp,
+                             "Mul": _fuse_mul, "Add": _fuse_add}
 
 EMIT: Dict[str, Callable] = {
     "Add": _binary("Add"), "Sub": _binary("Sub"), "Mul": _binary("Mul"), "Div": _binary("Div"),
