@@ -351,6 +351,16 @@ def test_softmax_compositions_are_written_as_softmax_ops(tmp_path, fn, expected)
     assert expected in op_types(path) and "ReduceMax" not in op_types(path)
 
 
+def test_log_softmax_exports_with_a_dynamic_batch(tmp_path):
+    """log_softmax subtracts the row max, computed with numpy (a constant that changes with the input and the
+    batch size): written as LogSoftmax, the file does not need it."""
+    model = nn.Sequential(nn.Linear(4, 6), nn.LogSoftmax(dim=1))
+    rng = np.random.default_rng(21)
+    path = assert_round_trip(tmp_path, model, [rand(rng, 2, 4)], others=[(rand(rng, 5, 4) * 100,)],
+                             dynamic_axes={"input": {0: "batch"}})
+    assert op_types(path) == ["Gemm", "LogSoftmax", "Identity"]
+
+
 def test_conv_pieces_used_elsewhere_are_kept(tmp_path):
     def fn(x, w):
         cols = AF.unfold(x, (2, 2), 1)
