@@ -491,6 +491,44 @@ def _cumsum(b, node, t, ins):
     return b.add("CumSum", [b.value(node.inputs[0], t.dtype), axis], "cumsum", reverse=int(bool(node.reverse)))
 
 
+def _scan(b, node, t, x: str, fill, combine, reverse: bool = False) -> str:
+    """An inclusive scan along node.axis as ceil(log2(n)) doubling steps (Hillis-Steele): y <- combine(y, y
+    shifted by s along the axis, filled with the identity ``fill``), s = 1, 2, 4, ... The axis length n is fixed
+    in the file (it must not follow a dynamic axis)."""
+    axis = int(node.axis)
+    n1, n2 = (s[axis] for s in b.shapes(t))
+    if n1 != n2:
+        raise ExportError(f"{_what(b)()}: the scanned axis {axis} follows a dynamic axis; scan along a fixed one")
+    fill = b.scalar(fill, t.dtype)
+    y, step = x, 1
+    while step < n1:
+        pads = [0] * (2 * t.ndim)
+        pads[axis + (t.ndim if reverse else 0)] = step
+        padded = b.add("Pad", [y, b.ints(pads, "pads"), fill], mode="constant")
+        start, end = (step, step + n1) if reverse else (0, n1)
+        shifted = b.add("Slice", [padded, b.ints([start], "starts"), b.ints([end], "ends"), b.ints([axis], "axes")])
+        y = combine(y, shifted)
+        step *= 2
+    return y if y is not x else b.add("Identity", [x])
+
+
+def _cumprod(b, node, t, ins):
+    """Products of exact factors, grouped by the doubling scan (zeros and signs are exact; only the rounding
+    order differs from numpy's running product)."""
+    return _scan(b, node, t, b.value(node.inputs[0], t.dtype), 1.0, lambda u, v: b.add("Mul", [u, v]))
+
+
+def _log_cum_sum_exp(b, node, t, ins):
+    """logaddexp(u, v) = max + log1p(exp(min - max)) at each doubling step (u where u == v, which keeps
+    -inf + -inf = -inf and inf + inf = inf from becoming nan)."""
+    def logaddexp(u, v):
+        hi, lo = b.add("Max", [u, v]), b.add("Min", [u, v])
+        y = b.add("Add", [hi, _log1p_of(b, b.add("Exp", [b.add("Sub", [lo, hi])]), t.dtype)])
+        same = b.add("Add", [u, b.scalar(np.log(2.0), t.dtype)])
+        return b.add("Where", [b.add("Equal", [u, v]), same, y], "logaddexp")
+    return _scan(b, node, t, b.value(node.inputs[0], t.dtype), -np.inf, logaddexp, reverse=bool(node.reverse))
+
+
 def _einsum(b, node, t, ins):
     """ONNX Einsum with the explicit equation (ellipses spelled out as letters, the output written), as the
     primitive's own parser reads the subscripts."""
@@ -716,6 +754,7 @@ EMIT: Dict[str, Callable] = {
     "Asinh": _unary("Asinh"), "Acosh": _unary("Acosh"), "Atanh": _unary("Atanh"), "Erf": _unary("Erf"),
     "Atan2": _atan2, "Log1p": _log1p, "Expm1": _expm1, "Log2": _log_base(2.0), "Log10": _log_base(10.0),
     "Erfc": _erfc, "Mod": _mod, "Softmax": _softmax, "Prod": _prod, "Cumsum": _cumsum, "Einsum": _einsum,
+    "Cumprod": _cumprod, "LogCumSumExp": _log_cum_sum_exp,
 }
 
 REFUSED = {
@@ -723,10 +762,6 @@ REFUSED = {
                            "softmax or argmax to the outputs where the model runs",
     "SoftmaxCrossEntropyGrad": "it is the derivative of a training loss; export the model, not its backward pass",
     "IndexAdd": "scattering with repeated indices (the derivative of indexing) is not mapped yet",
-    "Cumprod": "ONNX has no cumulative product, and exp(CumSum(log|x|)) is wrong at zeros and loses precision; "
-               "compute it outside the exported model, or write the product over a short fixed axis with slices",
-    "LogCumSumExp": "ONNX has no cumulative log-sum-exp, and log(CumSum(exp(x))) overflows for large x; compute it "
-                    "outside the exported model",
 }
 
 EXPORTED_OPS = tuple(sorted(EMIT))

@@ -201,6 +201,12 @@ CASES = [
     ("cumsum", "Cumsum", lambda a: am.cumsum(a, axis=1), [(2, 3, 4)]),
     ("cumsum-reverse", "Cumsum", lambda a: am.cumsum(a, dim=-1, reverse=True), [(3, 4)]),
     ("cumsum-flat", "Cumsum", lambda a: am.cumsum(a), [(3, 4)]),
+    ("cumprod", "Cumprod", lambda a: am.cumprod(a + 1.0, axis=1), [(2, 5, 3)]),
+    ("cumprod-long", "Cumprod", lambda a: am.cumprod(am.tanh(a) + 1.0, dim=-1), [(2, 11)]),
+    ("cumprod-zeros-signs", "Cumprod", lambda a: am.cumprod(am.relu(a) - am.relu(-a) * 0.5 + a * 0.1, axis=0),
+     [(7, 3)]),
+    ("logcumsumexp", "LogCumSumExp", lambda a: am.logcumsumexp(a * 30.0, axis=1), [(2, 9, 3)]),
+    ("logcumsumexp-flat", "LogCumSumExp", lambda a: am.logcumsumexp(a), [(3, 2)]),
     ("einsum-matmul", "Einsum", lambda a, b: am.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)]),
     ("einsum-batched-ellipsis", "Einsum", lambda a, b: am.einsum("...ij,...jk", a, b), [(2, 3, 4), (2, 4, 5)]),
     ("einsum-trace-outer", "Einsum", lambda a, b: am.einsum("ii,j->j", a, b), [(3, 3), (4,)]),
@@ -237,6 +243,30 @@ def test_composed_math_is_accurate_at_special_values(tmp_path, name, fn, values,
         x = np.array(values, dtype=dtype)
         with np.errstate(all="ignore"):
             assert_round_trip(tmp_path, fn, [x], rtol=1e-5 if dtype == np.float32 else 1e-12, atol=0)
+
+
+def test_scans_at_special_values(tmp_path):
+    """cumprod through zeros, signs, inf and nan; logcumsumexp with -inf runs, inf and values far apart (where
+    log(cumsum(exp(x))) would overflow), forward and reversed (the reversed scan is the derivative's)."""
+    i = np.inf
+    x = np.array([[2.0, -0.5, 0.0, 3.0, i, -1.0, 4.0], [-i, 3.0, 1e-20, 1e20, 1e20, -2.0, np.nan]], np.float32)
+    with np.errstate(all="ignore"):
+        assert_round_trip(tmp_path, lambda a: am.cumprod(a, axis=1), [x], atol=0)
+    y = np.array([[-i, -i, 0.0, -i, 80.0, -90.0, 1e4], [i, -i, 3.0, 3.0, -i, np.nan, 0.0]], np.float32)
+    for reverse in (False, True):
+        fn = lambda a: ops.LogCumSumExp.apply(a, axis=1, reverse=reverse)  # noqa: E731
+        with np.errstate(all="ignore"):
+            assert_round_trip(tmp_path, fn, [y], atol=0)
+            assert_round_trip(tmp_path, fn, [y.astype(np.float64)], rtol=1e-12, atol=0)
+
+
+def test_scan_along_a_dynamic_axis_is_refused(tmp_path):
+    with pytest.raises(ExportError, match="scanned axis 0 follows a dynamic axis"):
+        amx.export(lambda a: am.cumprod(a, axis=0), np.ones((3, 2), np.float32), tmp_path / "m.onnx",
+                   dynamic_axes={"input": {0: "batch"}})
+    rng = np.random.default_rng(22)  # along another axis it exports
+    assert_round_trip(tmp_path, lambda a: am.logcumsumexp(a, axis=1), [rand(rng, 2, 4)], others=[(rand(rng, 5, 4),)],
+                      dynamic_axes={"input": {0: "batch"}})
 
 
 def test_atan2_and_remainder_at_special_values(tmp_path):
