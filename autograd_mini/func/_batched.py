@@ -16,7 +16,7 @@ Each rule: ``rule(node, gy, y) -> one gradient (or None) per input``, gy of shap
 may have any shape that broadcasts to (B,) + input.shape: the walker sums it back (``_sum_to``). A node with
 several outputs (Split) gets lists instead: ``rule(node, gys, ys)``, None for an output without a gradient.
 
-Without a rule (the engine's rows instead): LogCumSumExp, Pad/Unfold/Fold, GetItem/IndexAdd with several advanced
+Without a rule (the engine's rows instead): Pad/Unfold/Fold (conv), GetItem/IndexAdd with several advanced
 indices, Cumprod of an input holding zeros, users' Functions.
 """
 from __future__ import annotations
@@ -438,6 +438,27 @@ def _cumprod(node, gy, y):
     return (_reverse_cumsum(gy * y, node.axis + 1) / x,)
 
 
+def _lcse(a, axis, reverse):
+    if reverse:
+        return np.flip(np.logaddexp.accumulate(np.flip(a, axis), axis=axis), axis)
+    return np.logaddexp.accumulate(a, axis=axis)
+
+
+def _log_cum_sum_exp(node, gy, y):
+    """sum_{i>=j} gy_i exp(x_j - y_i), as the primitive's backward: the positive and negative parts of gy
+    through a reversed log-cum-sum-exp each (a large finite floor for log 0, as there)."""
+    x, axis = _x(node), node.axis + 1
+    floor = -1e30 if gy.dtype == np.float32 else -1e300
+    out = np.zeros(np.broadcast_shapes(gy.shape, (1,) + x.shape), dtype=gy.dtype)
+    for sign in (1.0, -1.0):
+        mask = gy * sign > 0
+        if not mask.any():
+            continue
+        lg = np.where(mask, np.log(np.where(mask, gy * sign, 1.0)), floor)
+        out += np.exp(x + _lcse(lg - y, axis, not node.reverse)) * sign
+    return (out,)
+
+
 def _einsum(node, gy, y):
     """As the primitive's backward (ops/einsum.py), with one more index (the batch) on gy and on the result."""
     xs = _ins(node)
@@ -545,7 +566,8 @@ RULES = {
     M.Sin: _sin, M.Cos: _cos, M.Tan: _tan, M.Asin: _asin, M.Acos: _acos, M.Atan: _atan, M.Atan2: _atan2,
     M.Sinh: _sinh, M.Cosh: _cosh, M.Asinh: _asinh, M.Acosh: _acosh, M.Atanh: _atanh, M.Log1p: _log1p,
     M.Expm1: _expm1, M.Log2: _log_base(2.0), M.Log10: _log_base(10.0), M.Erf: _erf, M.Erfc: _erfc, M.Mod: _mod,
-    M.Softmax: _softmax_rule, R.Prod: _prod, SC.Cumsum: _cumsum, SC.Cumprod: _cumprod, ES.Einsum: _einsum,
+    M.Softmax: _softmax_rule, R.Prod: _prod, SC.Cumsum: _cumsum, SC.Cumprod: _cumprod,
+    SC.LogCumSumExp: _log_cum_sum_exp, ES.Einsum: _einsum,
     S.Split: _split,  # NOTE: several outputs: called once with all their gradients (see batched_vjp)
 }
 

@@ -432,6 +432,7 @@ BATCHED = {
     "prod_with_zeros": lambda x: am.prod(x * am.Tensor(np.array([[0.0, 1, 1, 1], [1, 0, 0, 1], [1, 1, 1, 1]])), axis=1),
     "cumsum": lambda x: am.cumsum(x, axis=1) * am.cumsum(x, dim=0, reverse=True) + am.cumsum(x)[3],
     "cumprod": lambda x: am.cumprod(x, axis=1) + am.cumprod(x * 0.5, dim=0),
+    "logcumsumexp": lambda x: am.logcumsumexp(x * x, axis=1) * (x[0] - 1.2) + am.logcumsumexp(x * 3.0, dim=0),
     "einsum": lambda x: am.einsum("ij,kj->ik", x, x * x) + am.einsum("ii->i", x[:, :3]).sum()
     + am.einsum("...j,j,ij->...", x, x[0], x),
     "split_chunk_unbind": lambda x: am.split(x, [1, 3], dim=1)[1] * 2.0 + am.unbind(x, 0)[2][:3]
@@ -442,6 +443,20 @@ BATCHED = {
     "cross_entropy_none": lambda x: nn.functional.cross_entropy(am.tanh(x), np.array([1, 0, 3]), reduction="none"),
     "bce_with_logits": lambda x: nn.functional.binary_cross_entropy_with_logits(x, am.Tensor(np.eye(3, 4))) * x,
 }
+
+
+# NOTE: jvp/jacfwd (the double-VJP trick: the backward evaluated at a zero cotangent, then transposed) give 0
+# through logcumsumexp: LogCumSumExp's backward takes log(gy) of gy's positive and negative parts (masks computed
+# with numpy), so at gy = 0 its graph is `gy * 0.0`. A bug of the primitive's backward (ops/scan.py), not of the
+# batched path; see test_jvp_through_logcumsumexp_known_bug.
+JVP_BROKEN = {"logcumsumexp"}
+
+
+@pytest.mark.xfail(strict=True, reason="LogCumSumExp's backward is not linear in gy as a graph (zero at gy = 0)")
+def test_jvp_through_logcumsumexp_known_bug():
+    x = np.array([0.5, 1.0, 1.5])
+    _, jv = func.jvp(lambda x: am.logcumsumexp(x, axis=0), (x,), (np.ones(3),))
+    close(jv, np.ones(3))  # each y_i = log sum_{k<=i} exp(x_k): shifting every x by t shifts y by t
 
 
 def _x34(seed):
@@ -469,12 +484,13 @@ def test_batched_jacobians_equal_engine_rows(name, seed):
     jac = func.jacrev(f)(x)
     tol = 1e-6 if name == "astype" else 1e-12  # NOTE: float32 rounding of the gradient through the cast
     close(jac, engine_rows(func.jacrev(f), x), tol=tol)
-    close(func.jacfwd(f)(x), jac, tol=tol)
-    close(engine_rows(func.jacfwd(f), x), jac, tol=tol)
+    if name not in JVP_BROKEN:
+        close(func.jacfwd(f)(x), jac, tol=tol)
+        close(engine_rows(func.jacfwd(f), x), jac, tol=tol)
     s = lambda x: (f(x) * am.sigmoid(f(x))).sum()  # noqa: E731  second order: the backward's own primitives
     close(func.hessian(s)(x), engine_rows(func.hessian(s), x), tol=max(tol, 1e-10))
     if name in ("exp_log", "linear", "matmul", "getitem", "trig", "hyperbolic", "log_exp_variants", "erf_erfc_gelu",
-                "prod_with_zeros", "cumprod", "einsum", "split_chunk_unbind", "softmax_axes"):
+                "prod_with_zeros", "cumprod", "logcumsumexp", "einsum", "split_chunk_unbind", "softmax_axes"):
         close(jac, numeric_jacobian(f, x), tol=1e-6)
 
 
@@ -517,10 +533,10 @@ def test_batched_falls_back_to_the_engine():
     assert _batched.plan([cube(am.Tensor(x, requires_grad=True))]) is None
     close(func.jacrev(cube)(x), numeric_jacobian(cube, x))
     close(func.hessian(lambda x: Cube.apply(x).sum())(x).data.reshape(12, 12), np.diag(6 * x.reshape(-1)))
-    # primitives without a batching rule in a graph: logcumsumexp; a cumprod over zeros (found while walking)
-    lcse = lambda x: am.logcumsumexp(x * x, axis=1) * x[0]  # noqa: E731
-    assert _batched.plan([lcse(am.Tensor(x, requires_grad=True))]) is None
-    close(func.jacrev(lcse)(x), numeric_jacobian(lcse, x))
+    # primitives without a batching rule in a graph: pad; a cumprod over zeros (found while walking)
+    padded = lambda x: am.tanh(nn.functional.pad(x, (1, 2))) * x[0, 0]  # noqa: E731
+    assert _batched.plan([padded(am.Tensor(x, requires_grad=True))]) is None
+    close(func.jacrev(padded)(x), numeric_jacobian(padded, x))
     zeros = am.Tensor(np.array([[1.0, 0, 1, 1], [1, 1, 1, 1], [0, 1, 0, 1]]))
     cz = lambda x: am.cumprod(x * zeros, axis=1) * x  # noqa: E731
     assert _batched.plan([cz(am.Tensor(x, requires_grad=True))]) is not None
