@@ -9,13 +9,13 @@ recorded): on the example inputs, on fresh random inputs (resized along the dyna
 The first graph is read with ``engine.iter_graph`` (the walker of backward and drawing) and written node by
 node: parameters (and buffers) become initializers under their ``named_parameters`` names, other leaves become
 constants, and each primitive maps to one or a few ONNX operators (``mappings.EMIT``; ``mappings.FUSE`` writes conv2d
-and max_pool2d compositions as Conv and MaxPool, log_softmax as LogSoftmax and layer_norm as LayerNormalization). The other recordings check that the graph does not depend on
-the input values (a branch on a value, a mask or index computed with numpy from the input would be baked in
-as a constant: that raises an error instead of exporting a wrong model) and tell which sizes follow the
-dynamic axes: a reshape target, a broadcast shape or a constant's shape that changes with the batch size is
-computed from the input's shape at run time (or written as -1 in a reshape). A constant that changes with the
-inputs is an error only if the written graph needs it (log_softmax's row max, computed with numpy, is not
-needed once the pattern is written as LogSoftmax).
+and max_pool2d compositions as Conv and MaxPool, log_softmax as LogSoftmax and layer_norm as LayerNormalization).
+The other recordings check that the graph does not depend on the input values (a branch on a value, a mask or
+index computed with numpy from the input would be baked in as a constant: that raises an error instead of
+exporting a wrong model) and tell which sizes follow the dynamic axes: a reshape target, a broadcast shape or a
+constant's shape that changes with the batch size is computed from the input's shape at run time (or written as
+-1 in a reshape). A constant that changes with the inputs is an error only if the written graph needs it
+(log_softmax's row max, computed with numpy, is not needed once the pattern is written as LogSoftmax).
 
 Needs the ``onnx`` package (``pip install "autograd_mini[onnx]"``, which also installs onnxruntime).
 """
