@@ -264,9 +264,11 @@ def test_scan_along_a_dynamic_axis_is_refused(tmp_path):
     with pytest.raises(ExportError, match="scanned axis 0 follows a dynamic axis"):
         amx.export(lambda a: am.cumprod(a, axis=0), np.ones((3, 2), np.float32), tmp_path / "m.onnx",
                    dynamic_axes={"input": {0: "batch"}})
-    rng = np.random.default_rng(22)  # along another axis it exports
+    rng = np.random.default_rng(22)  # along another axis it exports; cumsum (ONNX CumSum) along any axis
     assert_round_trip(tmp_path, lambda a: am.logcumsumexp(a, axis=1), [rand(rng, 2, 4)], others=[(rand(rng, 5, 4),)],
                       dynamic_axes={"input": {0: "batch"}})
+    assert_round_trip(tmp_path, lambda a: am.cumsum(a, axis=0) * am.cumsum(a, dim=0, reverse=True), [rand(rng, 2, 4)],
+                      others=[(rand(rng, 5, 4),)], dynamic_axes={"input": {0: "batch"}})
 
 
 def test_atan2_and_remainder_at_special_values(tmp_path):
