@@ -17,7 +17,7 @@ may have any shape that broadcasts to (B,) + input.shape: the walker sums it bac
 several outputs (Split) gets lists instead: ``rule(node, gys, ys)``, None for an output without a gradient.
 
 Without a rule (the engine's rows instead): Pad/Unfold/Fold (conv), GetItem/IndexAdd with several advanced
-indices, Cumprod of an input holding zeros, users' Functions.
+indices, users' Functions.
 """
 from __future__ import annotations
 
@@ -432,10 +432,17 @@ def _cumsum(node, gy, y):
 
 
 def _cumprod(node, gy, y):
-    x = _x(node)
-    if (x == 0).any():
-        raise _Unsupported  # NOTE: the zero-aware derivative: the engine's rows
-    return (_reverse_cumsum(gy * y, node.axis + 1) / x,)
+    """revcumsum(gy * y) / x; with zeros as the primitive's backward: that before the first zero of a slice, at
+    it revcumsum(gy * y') with y' the cumprod with that zero set to 1, and 0 after it."""
+    x, axis = _x(node), node.axis
+    zero = x == 0
+    if not zero.any():
+        return (_reverse_cumsum(gy * y, axis + 1) / x,)
+    seen = np.cumsum(zero, axis=axis)
+    before, first = seen == 0, zero & (seen == 1)
+    part1 = _reverse_cumsum(gy * y, axis + 1) / np.where(before, x, 1.0)
+    part2 = _reverse_cumsum(gy * np.cumprod(np.where(first, 1.0, x), axis=axis), axis + 1)
+    return (np.where(before, part1, np.where(first, part2, 0.0)),)
 
 
 def _lcse(a, axis, reverse):
