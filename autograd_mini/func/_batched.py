@@ -13,7 +13,11 @@ rules are written in numpy on the saved arrays, so this path is for first-order 
 (create_graph=False); nested transforms, which need differentiable results, use the engine.
 
 Each rule: ``rule(node, gy, y) -> one gradient (or None) per input``, gy of shape (B,) + y.shape; a gradient
-may have any shape that broadcasts to (B,) + input.shape: the walker sums it back (``_sum_to``).
+may have any shape that broadcasts to (B,) + input.shape: the walker sums it back (``_sum_to``). A node with
+several outputs (Split) gets lists instead: ``rule(node, gys, ys)``, None for an output without a gradient.
+
+Without a rule (the engine's rows instead): Pad/Unfold/Fold (conv), GetItem/IndexAdd with several advanced
+indices, users' Functions.
 """
 from __future__ import annotations
 
@@ -22,10 +26,13 @@ import numpy as np
 from .. import anomaly as _anomaly
 from .. import inplace
 from ..engine import _graph_order
+from ..ops import einsum as ES
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import loss as C
+from ..ops import math as M
 from ..ops import reduce as R
+from ..ops import scan as SC
 from ..ops import shape as S
 from ..ops._util import _keepdims_shape
 
@@ -270,6 +277,233 @@ def _concatenate(node, gy, y):
     return tuple(grads)
 
 
+def _split(node, gys, ys):
+    """The multi-output Split (split / chunk / unbind): gys holds one stacked gradient per output (None for an
+    output that got none); the input's gradient is them joined along the axis, zeros for the missing ones."""
+    n = next(g.shape[0] for g in gys if g is not None)
+    axis = node.axis + 1
+    parts = []
+    for g, (shape, dtype) in zip(gys, node._output_meta):
+        if g is None:
+            g = np.zeros((n,) + shape, dtype=dtype)
+        if node.squeeze:
+            g = np.expand_dims(g, axis)
+        parts.append(g)
+    return (parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis),)
+
+
+# ----- the math family (ops/math.py) -----
+
+
+def _x(node):
+    return node.inputs[0]._data
+
+
+def _sin(node, gy, y):
+    return (gy * np.cos(_x(node)),)
+
+
+def _cos(node, gy, y):
+    return (-gy * np.sin(_x(node)),)
+
+
+def _tan(node, gy, y):
+    return (gy * (1 + y * y),)
+
+
+def _asin(node, gy, y):
+    x = _x(node)
+    return (gy * (1 / np.sqrt(1 - x * x)),)
+
+
+def _acos(node, gy, y):
+    x = _x(node)
+    return (-gy * (1 / np.sqrt(1 - x * x)),)
+
+
+def _atan(node, gy, y):
+    x = _x(node)
+    return (gy / (1 + x * x),)
+
+
+def _atan2(node, gy, y):
+    a, b = _ins(node)
+    na, nb = node.needs_input_grad
+    g = gy / (a * a + b * b)
+    return (g * b if na else None), (-g * a if nb else None)
+
+
+def _sinh(node, gy, y):
+    return (gy * np.cosh(_x(node)),)
+
+
+def _cosh(node, gy, y):
+    return (gy * np.sinh(_x(node)),)
+
+
+def _asinh(node, gy, y):
+    x = _x(node)
+    return (gy * (1 / np.sqrt(x * x + 1)),)
+
+
+def _acosh(node, gy, y):
+    x = _x(node)
+    return (gy * (1 / np.sqrt(x * x - 1)),)
+
+
+def _atanh(node, gy, y):
+    x = _x(node)
+    return (gy / (1 - x * x),)
+
+
+def _log1p(node, gy, y):
+    return (gy / (1 + _x(node)),)
+
+
+def _expm1(node, gy, y):
+    return (gy * np.exp(_x(node)),)
+
+
+def _log_base(base):
+    def rule(node, gy, y):
+        return (gy / (_x(node) * np.log(base)),)
+    return rule
+
+
+def _erf(node, gy, y):
+    x = _x(node)
+    return (gy * (np.exp(-x * x) * M._TWO_OVER_SQRT_PI),)
+
+
+def _erfc(node, gy, y):
+    x = _x(node)
+    return (gy * (np.exp(-x * x) * -M._TWO_OVER_SQRT_PI),)
+
+
+def _mod(node, gy, y):
+    a, b = _ins(node)
+    na, nb = node.needs_input_grad
+    gb = None
+    if nb:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = a / b
+        q = np.floor(q) if node.floor else np.trunc(q)
+        gb = gy * -q.astype(gy.dtype, copy=False)
+    return (gy if na else None), gb
+
+
+def _softmax_rule(node, gy, y):
+    gyy = gy * y
+    return (gyy - y * gyy.sum(axis=node.axis % y.ndim + 1, keepdims=True),)
+
+
+# ----- products, scans, einsum (ops/reduce.py, ops/scan.py, ops/einsum.py) -----
+
+
+def _prod_of_others(x, axis):
+    """prod_{k != j} x_k over the reduced axes (no division: exact at zeros), as the primitive's backward."""
+    nd = x.ndim
+    red = tuple(range(nd)) if axis is None else tuple(axis)
+    perm = tuple(a for a in range(nd) if a not in red) + red
+    xt = x.transpose(perm)
+    flat = xt.reshape(xt.shape[:nd - len(red)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    right = np.concatenate([ones, np.cumprod(flat[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
+    return (left * right).reshape(xt.shape).transpose(np.argsort(perm))
+
+
+def _prod(node, gy, y):
+    x = _x(node)
+    kshape = _keepdims_shape(x.shape, node.axis)
+    gy = gy.reshape(gy.shape[:1] + kshape)
+    if not (x == 0).any():
+        return (gy * y.reshape(kshape) / x,)
+    return (gy * _prod_of_others(x, node.axis),)
+
+
+def _reverse_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _cumsum(node, gy, y):
+    axis = node.axis + 1
+    return (np.cumsum(gy, axis=axis) if node.reverse else _reverse_cumsum(gy, axis),)
+
+
+def _cumprod(node, gy, y):
+    """revcumsum(gy * y) / x; with zeros as the primitive's backward: that before the first zero of a slice, at
+    it revcumsum(gy * y') with y' the cumprod with that zero set to 1, and 0 after it."""
+    x, axis = _x(node), node.axis
+    zero = x == 0
+    if not zero.any():
+        return (_reverse_cumsum(gy * y, axis + 1) / x,)
+    seen = np.cumsum(zero, axis=axis)
+    before, first = seen == 0, zero & (seen == 1)
+    part1 = _reverse_cumsum(gy * y, axis + 1) / np.where(before, x, 1.0)
+    part2 = _reverse_cumsum(gy * np.cumprod(np.where(first, 1.0, x), axis=axis), axis + 1)
+    return (np.where(before, part1, np.where(first, part2, 0.0)),)
+
+
+def _lcse(a, axis, reverse):
+    if reverse:
+        return np.flip(np.logaddexp.accumulate(np.flip(a, axis), axis=axis), axis)
+    return np.logaddexp.accumulate(a, axis=axis)
+
+
+def _log_cum_sum_exp(node, gy, y):
+    """sum_{i>=j} gy_i exp(x_j - y_i), as the primitive's backward: the positive and negative parts of gy
+    through a reversed log-cum-sum-exp each (a large finite floor for log 0, as there)."""
+    x, axis = _x(node), node.axis + 1
+    floor = -1e30 if gy.dtype == np.float32 else -1e300
+    out = np.zeros(np.broadcast_shapes(gy.shape, (1,) + x.shape), dtype=gy.dtype)
+    for sign in (1.0, -1.0):
+        mask = gy * sign > 0
+        if not mask.any():
+            continue
+        lg = np.where(mask, np.log(np.where(mask, gy * sign, 1.0)), floor)
+        out += np.exp(x + _lcse(lg - y, axis, not node.reverse)) * sign
+    return (out,)
+
+
+def _einsum(node, gy, y):
+    """As the primitive's backward (ops/einsum.py), with one more index (the batch) on gy and on the result."""
+    xs = _ins(node)
+    ins, out = ES.parse(node.subscripts, [x.shape for x in xs])
+    sizes = {}
+    for s_, x in zip(ins, xs):
+        for c, n in zip(s_, x.shape):
+            sizes[c] = max(sizes.get(c, 1), n)
+    used = set("".join(ins) + out)
+    fresh = iter(c for c in ES._LETTERS if c not in used)
+    batch = next(fresh)
+    grads = []
+    for k, (s_, need) in enumerate(zip(ins, node.needs_input_grad)):
+        if not need:
+            grads.append(None)
+            continue
+        specs, operands = [batch + out], [gy]
+        for j, (sj, xj) in enumerate(zip(ins, xs)):
+            if j != k:
+                specs.append(sj)
+                operands.append(xj)
+        target, seen = [], set()
+        for c in s_:
+            if c in seen:  # a repeated index (a diagonal): a fresh index tied by an identity
+                c2 = next(fresh)
+                specs.append(c + c2)
+                operands.append(np.eye(sizes[c], dtype=gy.dtype))
+                target.append(c2)
+            else:
+                seen.add(c)
+                target.append(c)
+        for c in seen - set("".join(specs)):  # summed away in x_k only: broadcast back
+            specs.append(c)
+            operands.append(np.ones(sizes[c], dtype=gy.dtype))
+        grads.append(np.einsum(",".join(specs) + "->" + batch + "".join(target), *operands, optimize=len(operands) > 2))
+    return tuple(grads)
+
+
 # ----- the fused softmax cross-entropy -----
 
 
@@ -336,6 +570,12 @@ RULES = {
     S.GetItem: _getitem, S.IndexAdd: _index_add, S.Concatenate: _concatenate,
     R.Sum: _sum, R.Max: _max, R.LogSumExp: _logsumexp,
     C.SoftmaxCrossEntropy: _cross_entropy, C.SoftmaxCrossEntropyGrad: _cross_entropy_grad,
+    M.Sin: _sin, M.Cos: _cos, M.Tan: _tan, M.Asin: _asin, M.Acos: _acos, M.Atan: _atan, M.Atan2: _atan2,
+    M.Sinh: _sinh, M.Cosh: _cosh, M.Asinh: _asinh, M.Acosh: _acosh, M.Atanh: _atanh, M.Log1p: _log1p,
+    M.Expm1: _expm1, M.Log2: _log_base(2.0), M.Log10: _log_base(10.0), M.Erf: _erf, M.Erfc: _erfc, M.Mod: _mod,
+    M.Softmax: _softmax_rule, R.Prod: _prod, SC.Cumsum: _cumsum, SC.Cumprod: _cumprod,
+    SC.LogCumSumExp: _log_cum_sum_exp, ES.Einsum: _einsum,
+    S.Split: _split,  # NOTE: several outputs: called once with all their gradients (see batched_vjp)
 }
 
 
@@ -368,13 +608,26 @@ def batched_vjp(root, seeds: np.ndarray, wanted, order) -> list:
     try:
         while made:
             t = pop()
-            gy = grads.pop(t, None)
-            if gy is None:
-                continue
             node = t.grad_fn
-            if check and node.seq < check:
-                inplace.check_saved(node)
-            gxs = RULES[type(node)](node, gy, t._data)
+            if node._outputs is not None:
+                # NOTE: several outputs (Split): the node runs once, when the first of them comes up (they share
+                # its creation number, so they are adjacent in `made`, and all their consumers are done)
+                while made and made[-1].grad_fn is node:
+                    pop()
+                outs = [r() if r is not None else None for r in node._outputs]
+                gys = [grads.pop(o, None) if o is not None else None for o in outs]
+                if all(g is None for g in gys):
+                    continue
+                if check and node.seq < check:
+                    inplace.check_saved(node)
+                gxs = RULES[type(node)](node, gys, [None if o is None else o._data for o in outs])
+            else:
+                gy = grads.pop(t, None)
+                if gy is None:
+                    continue
+                if check and node.seq < check:
+                    inplace.check_saved(node)
+                gxs = RULES[type(node)](node, gy, t._data)
             for x, gx in zip(node.inputs, gxs):
                 if gx is None or not x.requires_grad or (x.grad_fn is None and x not in targets):
                     continue  # NOTE: a leaf nobody asked for (a closed-over parameter): its stack is not kept

@@ -9,11 +9,13 @@ recorded): on the example inputs, on fresh random inputs (resized along the dyna
 The first graph is read with ``engine.iter_graph`` (the walker of backward and drawing) and written node by
 node: parameters (and buffers) become initializers under their ``named_parameters`` names, other leaves become
 constants, and each primitive maps to one or a few ONNX operators (``mappings.EMIT``; ``mappings.FUSE`` writes conv2d
-and max_pool2d compositions as Conv and MaxPool). The other recordings check that the graph does not depend on
-the input values (a branch on a value, a mask or index computed with numpy from the input would be baked in
-as a constant: that raises an error instead of exporting a wrong model) and tell which sizes follow the
-dynamic axes: a reshape target, a broadcast shape or a constant's shape that changes with the batch size is
-computed from the input's shape at run time (or written as -1 in a reshape).
+and max_pool2d compositions as Conv and MaxPool, log_softmax as LogSoftmax and layer_norm as LayerNormalization).
+The other recordings check that the graph does not depend on the input values (a branch on a value, a mask or
+index computed with numpy from the input would be baked in as a constant: that raises an error instead of
+exporting a wrong model) and tell which sizes follow the dynamic axes: a reshape target, a broadcast shape or a
+constant's shape that changes with the batch size is computed from the input's shape at run time (or written as
+-1 in a reshape). A constant that changes with the inputs is an error only if the written graph needs it
+(log_softmax's row max, computed with numpy, is not needed once the pattern is written as LogSoftmax).
 
 Needs the ``onnx`` package (``pip install "autograd_mini[onnx]"``, which also installs onnxruntime).
 """
@@ -59,7 +61,9 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
     Args:
         model_or_fn: an ``nn.Module`` (put in eval mode while recording, then restored) or any function of
             Tensors returning a Tensor or a tuple of Tensors.
-        example_inputs: a Tensor or ndarray, or a tuple of them (one per argument); floating point.
+        example_inputs: a Tensor or ndarray, or a tuple of them (one per argument); floating point, or integer
+            for indices used to index a tensor (``nn.Embedding``: the ONNX input is then int64 and the lookup a
+            Gather).
         path: the .onnx file to write (atomically: a temporary file, then a rename; nothing on error).
         input_names, output_names: graph names; default ``input``/``output`` (``input_0``, ... when several).
         dynamic_axes: ``{name: {axis: "symbol"}}`` (or ``{name: [axis, ...]}``) for input axes whose size may
@@ -96,7 +100,10 @@ def export(model_or_fn, example_inputs, path, input_names: Optional[Sequence[str
         try:
             with np.errstate(all="ignore"):
                 # NOTE: also at the negated values: a sign test (x > 0) then differs on every nonzero element
-                checks = [_record(fn, others), _record(fn, [-a for a in others])]
+                negated = [a if a.dtype.kind in "iu" else -a for a in
+                           _other_arrays(arrays, symbols, input_names, np.random.default_rng(1))]
+                negated = [-a if a.dtype.kind == "f" else n for a, n in zip(others, negated)]
+                checks = [_record(fn, others), _record(fn, negated)]
         except ExportError:
             raise
         except Exception as e:
@@ -131,7 +138,7 @@ class _Recording:
 
 
 def _record(fn, arrays) -> _Recording:
-    inputs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    inputs = [Tensor(a.copy(), requires_grad=a.dtype.kind == "f") for a in arrays]
     with enable_grad():
         out = fn(*inputs)
     outputs = list(out) if isinstance(out, (tuple, list)) else [out]
@@ -149,9 +156,12 @@ def _example_arrays(example_inputs) -> List[np.ndarray]:
     arrays = []
     for i, x in enumerate(items):
         a = x.data if isinstance(x, Tensor) else np.asarray(x)
-        if a.dtype.kind != "f":
-            raise ExportError(f"export: example input {i} has dtype {a.dtype}; only floating point inputs can be "
-                              "exported (pass integer data such as class indices as constants of the model)")
+        if a.dtype.kind not in "fiu":
+            raise ExportError(f"export: example input {i} has dtype {a.dtype}; only floating point and integer inputs "
+                              "can be exported (pass other data, e.g. boolean masks, as constants of the model)")
+        if a.dtype.kind in "iu" and not a.size:
+            raise ExportError(f"export: integer example input {i} is empty; give example indices (export draws other "
+                              "indices between the example's smallest and largest)")
         arrays.append(np.asarray(a))
     return arrays
 
@@ -189,13 +199,17 @@ def _symbols(dynamic_axes, input_names, arrays) -> Dict[str, list]:
 
 
 def _other_arrays(arrays, symbols, input_names, rng) -> List[np.ndarray]:
-    """Fresh random inputs of the example's scale, centred at 0, resized along the dynamic axes."""
+    """Fresh random inputs of the example's scale, centred at 0, resized along the dynamic axes; integer inputs
+    (indices) drawn between the example's smallest and largest value."""
     out = []
     for name, a in zip(input_names, arrays):
         shape = list(a.shape)
         for size, inp, ax, size2 in symbols.values():
             if inp == name:
                 shape[ax] = size2
+        if a.dtype.kind in "iu":
+            out.append(rng.integers(a.min(), a.max(), size=shape, endpoint=True).astype(a.dtype))
+            continue
         scale = float(np.abs(a).max()) if a.size and np.isfinite(a).all() else 1.0
         out.append(((scale or 1.0) * rng.standard_normal(shape)).astype(a.dtype))
     return out
@@ -257,6 +271,7 @@ class _Builder:
         self.twins: Dict[Tensor, list] = {}  # ... -> the same one in each of the others
         self.used = set(input_names) | set(output_names) | set(params.values())  # NOTE: parameters keep their names
         self.cache: dict = {}
+        self.unstable: Dict[str, ExportError] = {}  # constants that change with the inputs -> their error
         self.prefix = ""  # the module the node being written was recorded in (names its ONNX values)
 
     # -- names, constants, nodes --
@@ -422,12 +437,12 @@ class _Builder:
                     + (f": {_REFUSED[node.name]}" if node.name in _REFUSED else
                        "; compose it from the library's primitives (see docs/onnx.md for the ops that export)")
                 )
-            a1 = _attrs(node)
+            a1 = self.marked(_attrs(node), first.inputs)
             a1.pop("cond", None) if node.name == "Where" else None
-            for u, pos in zip(us, pos_o):
+            for u, pos, o in zip(us, pos_o, others):
                 if [pos1[x] for x in node.inputs] != [pos[x] for x in u.grad_fn.inputs]:
                     raise self.changed(node)
-                a2 = _attrs(u.grad_fn)
+                a2 = self.marked(_attrs(u.grad_fn), o.inputs)
                 a2.pop("cond", None) if node.name == "Where" else None
                 if a1.keys() != a2.keys() or not all(_same(a1[k], a2[k]) for k in a1):
                     diff = [k for k in a1 if k not in a2 or not _same(a1[k], a2[k])]
@@ -448,15 +463,39 @@ class _Builder:
             dims = [a if a == b else next((s for s, e in self.symbols.items() if (e[0], e[3]) == (a, b)), None)
                     for a, b in zip(d1, d2)]
             graph_outputs.append(self.helper.make_tensor_value_info(name, self.elem(t.dtype), dims))
-        self.prune()
+        needed = self.prune()
+        for name, error in self.unstable.items():
+            if name in needed:
+                raise error
         graph = self.helper.make_graph(self.nodes, "autograd_mini", graph_inputs, graph_outputs, self.initializers)
         opsets = [self.helper.make_opsetid("", self.opset)]
         model = self.helper.make_model(graph, opset_imports=opsets, producer_name="autograd_mini")
         model.ir_version = self.helper.find_min_ir_version_for(opsets)
         return model
 
-    def prune(self) -> None:
-        """Drop the nodes and initializers no output needs (what a fused pattern, e.g. a Conv, replaced)."""
+    @staticmethod
+    def marked(attrs: dict, inputs) -> dict:
+        """attrs with an index that is an integer input's array (nn.Embedding's lookup) written ("input", k)."""
+        index = attrs.get("index")
+        if index is None:
+            return attrs
+        ids = {id(t._data): k for k, t in enumerate(inputs) if t._data.dtype.kind in "iu"}
+        items = index if type(index) is tuple else (index,)
+        if ids and any(isinstance(i, np.ndarray) and id(i) in ids for i in items):
+            items = tuple(("input", ids[id(i)]) if isinstance(i, np.ndarray) and id(i) in ids else i for i in items)
+            attrs["index"] = items if type(index) is tuple else items[0]
+        return attrs
+
+    def input_name(self, array) -> Optional[str]:
+        """The graph input name whose example array is ``array`` (the same object), else None."""
+        for t, name in zip(self.first.inputs, self.input_names):
+            if t._data is array:
+                return name
+        return None
+
+    def prune(self) -> set:
+        """Drop the nodes and initializers no output needs (what a fused pattern, e.g. a Conv, replaced);
+        return the names the kept nodes use."""
         needed = set(self.output_names)
         kept = []
         for n in reversed(self.nodes):
@@ -467,6 +506,7 @@ class _Builder:
         rank = {name: k for k, name in enumerate(self.params.values())}  # NOTE: parameters first, in module order
         self.initializers = sorted((i for i in self.initializers if i.name in needed),
                                    key=lambda i: rank.get(i.name, len(rank)))
+        return needed
 
     def changed(self, node) -> ExportError:
         what = f" at {node.name}{self.where(node)}" if node is not None else ""
@@ -477,7 +517,20 @@ class _Builder:
 
     def constant(self, t: Tensor, us: list) -> str:
         """A leaf that is neither an input nor a parameter: an initializer, or ConstantOfShape if its shape
-        follows a dynamic axis (e.g. a zero initial state of batch size)."""
+        follows a dynamic axis (e.g. a zero initial state of batch size).
+
+        A constant that changes with the input values or sizes gets a name without a value, and its error is
+        raised only if a node that the outputs need uses it: a fused pattern may drop it (log_softmax subtracts
+        the row max, computed with numpy, which LogSoftmax does not need).
+        """
+        try:
+            return self._constant(t, us)
+        except ExportError as e:
+            name = self.fresh("changing_constant")
+            self.unstable[name] = e
+            return name
+
+    def _constant(self, t: Tensor, us: list) -> str:
         a = t.data
         if all(u.shape == a.shape and u.dtype == a.dtype for u in us):
             if not all(np.array_equal(a, u.data, equal_nan=a.dtype.kind in "fc") for u in us):

@@ -12,6 +12,8 @@ from typing import Callable, Dict, Optional
 import numpy as np
 
 from ._common import ExportError, _INT64_MAX, _INT64_MIN, _same
+from ._math import (_atan2, _cumprod, _cumsum, _einsum, _erfc, _expm1, _log1p, _log_base, _log_cum_sum_exp, _mod,
+                    _prod, _softmax)
 
 
 # ----- one function per primitive ---------------------------------------------------------------------------
@@ -34,8 +36,12 @@ def _binary(op_type: str) -> Callable:
 
 
 def _where(b, node, t, ins):
-    x, y = (b.value(v, t.dtype) for v in node.inputs)
     nodes = [node] + [u.grad_fn for u in b.twins[t]]
+    if _same_branches(nodes, t):
+        # NOTE: where(cond, v, v.detach()) (nn.Embedding's padding_idx): the value is v whatever cond is
+        v = node.inputs[1] if node.inputs[0].grad_fn is None else node.inputs[0]
+        return b.add("Identity", [b.value(v, t.dtype)])
+    x, y = (b.value(v, t.dtype) for v in node.inputs)
     candidates = [_cond_candidates(n) for n in nodes]
     for i, c in enumerate(candidates[0]):
         if all(_is_positive(n.cond, cs[i]) for n, cs in zip(nodes, candidates)):
@@ -45,6 +51,19 @@ def _where(b, node, t, ins):
         raise ExportError(f"export: the condition of {node.name}{b.where(node)} changes with the input values or "
                           "sizes: it was computed from the input with numpy, so the graph does not compute it")
     return b.add("Where", [b.const(node.cond, "cond"), x, y])
+
+
+def _same_branches(nodes, t) -> bool:
+    """Both branches of a Where hold the same values in every recording, one of them a leaf (a detached copy)."""
+    a, c = nodes[0].inputs
+    if a.shape != t.shape or c.shape != t.shape or (a.grad_fn is not None and c.grad_fn is not None):
+        return False
+    for n in nodes:
+        u, v = n.inputs
+        floats = u.dtype.kind in "fc" and v.dtype.kind in "fc"
+        if u.shape != v.shape or not np.array_equal(u.data, v.data, equal_nan=floats):
+            return False
+    return True
 
 
 def _cond_candidates(node) -> list:
@@ -159,6 +178,8 @@ def _getitem(b, node, t, ins):
     x = node.inputs[0]
     index = node.index
     items = list(index) if type(index) is tuple else [index]
+    if any(isinstance(i, np.ndarray) and b.input_name(i) is not None for i in items):
+        return _getitem_input(b, items, ins[0])
     items = [np.asarray(i) if isinstance(i, list) else i for i in items]
     arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray) and not _is_int(i)]
     if len(arrays) > 1 or (arrays and any(_is_int(i) for i in items)):
@@ -223,6 +244,15 @@ def _getitem(b, node, t, ins):
     if unsqueeze:
         y = b.add("Unsqueeze", [y, b.ints(unsqueeze, "axes")])
     return y if y is not ins[0] else b.add("Identity", [y])
+
+
+def _getitem_input(b, items, name):
+    """x[:, ..., :, idx] with idx an integer graph input (nn.Embedding: weight[idx]): Gather on that axis."""
+    k = next(k for k, i in enumerate(items) if isinstance(i, np.ndarray) and b.input_name(i) is not None)
+    if not all(_same(i, slice(None)) for i in items[:k] + items[k + 1:]):
+        raise ExportError(f"{_what(b)()}: an integer input can be exported as an index only alone (x[idx]) or "
+                          "after full slices (x[:, idx]); index with it first, then slice")
+    return b.add("Gather", [name, b.input_name(items[k])], "gather", axis=k)
 
 
 def _getitem_arrays(b, x, items, name):
@@ -458,34 +488,131 @@ def _fuse_max(b, node, t):
     return b.add("MaxPool", [b.names[x]], "max_pool", kernel_shape=[kh, kw], strides=[kh, kw])
 
 
-def _log_softmax_axis(t) -> Optional[int]:
-    """The axis if t = x - logsumexp(x, axis, keepdims=True) over one axis (log_softmax), else None."""
+def _log_softmax_of(t) -> Optional[tuple]:
+    """(axis, x) if t = z - logsumexp(z, axis, keepdims=True) over one axis with z = x, or z = x - m for an m
+    that is constant along the axis (log_softmax subtracts the row max, a constant computed with numpy): then t
+    is log_softmax(x), since log_softmax does not change when a row is shifted. Else None."""
     if _op(t) != "Sub":
         return None
-    x, l = t.grad_fn.inputs
-    if _op(l) != "LogSumExp" or l.grad_fn.inputs[0] is not x or not l.grad_fn.keepdims:
+    z, l = t.grad_fn.inputs
+    if _op(l) != "LogSumExp" or l.grad_fn.inputs[0] is not z or not l.grad_fn.keepdims:
         return None
     axis = l.grad_fn.axis
-    return axis[0] if axis is not None and len(axis) == 1 else 0 if x.ndim == 1 else None
+    axis = axis[0] if axis is not None and len(axis) == 1 else 0 if z.ndim == 1 else None
+    if axis is None:
+        return None
+    x = z
+    if _op(z) == "Sub":
+        x0, m = z.grad_fn.inputs
+        lead = z.ndim - m.ndim
+        if x0.shape == z.shape and (axis % z.ndim < lead or m.shape[axis % z.ndim - lead] == 1):
+            x = x0
+    return axis, x
 
 
 def _fuse_sub(b, node, t):
-    """x - logsumexp(x, axis, keepdims=True) -> LogSoftmax (log_softmax)."""
-    axis = _log_softmax_axis(t)
-    if axis is None or t.dtype not in (np.float32, np.float64):
+    """x - logsumexp(x, axis, keepdims=True) -> LogSoftmax (log_softmax; also with the row max subtracted first)."""
+    found = _log_softmax_of(t)
+    if found is None or t.dtype not in (np.float32, np.float64):
         return None
-    return b.add("LogSoftmax", [b.names[node.inputs[0]]], "log_softmax", axis=int(axis))
+    axis, x = found
+    return b.add("LogSoftmax", [b.value(x, t.dtype)], "log_softmax", axis=int(axis))
 
 
 def _fuse_exp(b, node, t):
-    """exp(log_softmax(x)) -> Softmax (softmax)."""
-    axis = _log_softmax_axis(node.inputs[0])
-    if axis is None or t.dtype not in (np.float32, np.float64):
+    """exp(log_softmax(x)) -> Softmax (a softmax composed by hand; the library's softmax is a primitive)."""
+    found = _log_softmax_of(node.inputs[0])
+    if found is None or t.dtype not in (np.float32, np.float64):
         return None
-    return b.add("Softmax", [b.names[node.inputs[0].grad_fn.inputs[0]]], "softmax", axis=int(axis))
+    axis, x = found
+    return b.add("Softmax", [b.value(x, t.dtype)], "softmax", axis=int(axis))
 
 
-FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp}
+def _const_value(b, t) -> Optional[float]:
+    """The value of a one-element constant leaf (not an input or a parameter), else None."""
+    if t.grad_fn is not None or t in b.params or t.size != 1 or any(t is x for x in b.first.inputs):
+        return None
+    return float(np.asarray(t.data).reshape(-1)[0])
+
+
+def _mean_of(b, m, x, axes) -> bool:
+    """m = sum(x, axes, keepdims=True) * (1 / n), the library's mean over axes."""
+    if _op(m) != "Mul":
+        return False
+    s, c = m.grad_fn.inputs
+    if _op(s) != "Sum" or s.grad_fn.inputs[0] is not x or not s.grad_fn.keepdims or s.grad_fn.axis != axes:
+        return False
+    n = int(np.prod([x.shape[a] for a in axes]))
+    k = _const_value(b, c)
+    return k is not None and np.float32(k) == np.float32(1.0 / n) if x.dtype == np.float32 else k == 1.0 / n
+
+
+def _layer_norm_of(b, t) -> Optional[tuple]:
+    """(x, first axis, eps) if t = d * (mean(d * d) + eps) ** -0.5 with d = x - mean(x), both means over the
+    trailing axes (nn.functional.layer_norm before its weight and bias), else None."""
+    if _op(t) != "Mul" or b.opset < 17 or t.dtype != np.float32:
+        return None
+    d, r = t.grad_fn.inputs
+    if _op(d) != "Sub" or _op(r) != "Pow" or _const_value(b, r.grad_fn.inputs[1]) != -0.5:
+        return None
+    x, mean = d.grad_fn.inputs
+    ve = r.grad_fn.inputs[0]
+    if _op(ve) != "Add" or x.shape != t.shape or x.dtype != t.dtype or _op(mean) != "Sum" and _op(mean) != "Mul":
+        return None
+    var, c = ve.grad_fn.inputs
+    eps = _const_value(b, c)
+    if eps is None or _op(var) != "Mul" or _op(var.grad_fn.inputs[0]) != "Sum":
+        return None
+    axes = var.grad_fn.inputs[0].grad_fn.axis
+    if axes is None or not axes or tuple(axes) != tuple(range(x.ndim - len(axes), x.ndim)):
+        return None
+    dd = var.grad_fn.inputs[0].grad_fn.inputs[0]
+    if _op(dd) != "Mul" or dd.grad_fn.inputs[0] is not d or dd.grad_fn.inputs[1] is not d:
+        return None
+    if not (_mean_of(b, mean, x, axes) and _mean_of(b, var, dd, axes)):
+        return None
+    return x, axes[0], eps
+
+
+def _affine_part(b, t, x, axis) -> bool:
+    """t is a weight or bias for LayerNormalization: float32, of the normalized shape x.shape[axis:]."""
+    return t.dtype == np.float32 and t.shape == x.shape[axis:]
+
+
+def _fuse_mul(b, node, t):
+    """layer_norm's normalization (times its weight) -> LayerNormalization (opset 17+, float32)."""
+    found = _layer_norm_of(b, t)
+    if found is not None:
+        x, axis, eps = found
+        scale = b.const(np.ones(x.shape[axis:], np.float32), "ones")
+        return b.add("LayerNormalization", [b.names[x], scale], "layer_norm", axis=int(axis), epsilon=eps)
+    for k in (0, 1):
+        found = _layer_norm_of(b, node.inputs[k])
+        w = node.inputs[1 - k]
+        if found is not None and _affine_part(b, w, found[0], found[1]):
+            x, axis, eps = found
+            return b.add("LayerNormalization", [b.names[x], b.names[w]], "layer_norm", axis=int(axis), epsilon=eps)
+    return None
+
+
+def _fuse_add(b, node, t):
+    """layer_norm(x) * weight + bias -> LayerNormalization with Scale and B (opset 17+, float32)."""
+    for k in (0, 1):
+        m, bias = node.inputs[k], node.inputs[1 - k]
+        if _op(m) != "Mul":
+            continue
+        for j in (0, 1):
+            found = _layer_norm_of(b, m.grad_fn.inputs[j])
+            w = m.grad_fn.inputs[1 - j]
+            if found is not None and _affine_part(b, w, *found[:2]) and _affine_part(b, bias, *found[:2]):
+                x, axis, eps = found
+                return b.add("LayerNormalization", [b.names[x], b.names[w], b.names[bias]], "layer_norm",
+                             axis=int(axis), epsilon=eps)
+    return None
+
+
+FUSE: Dict[str, Callable] = {"Transpose": _fuse_transpose, "Max": _fuse_max, "Sub": _fuse_sub, "Exp": _fuse_exp,
+                             "Mul": _fuse_mul, "Add": _fuse_add}
 
 EMIT: Dict[str, Callable] = {
     "Add": _binary("Add"), "Sub": _binary("Sub"), "Mul": _binary("Mul"), "Div": _binary("Div"),
@@ -499,6 +626,13 @@ EMIT: Dict[str, Callable] = {
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
     "LSTMPointwise": _lstm_pointwise, "LSTMCell": _lstm_cell,
+    # math, scan and einsum primitives
+    "Sin": _unary("Sin"), "Cos": _unary("Cos"), "Tan": _unary("Tan"), "Asin": _unary("Asin"),
+    "Acos": _unary("Acos"), "Atan": _unary("Atan"), "Sinh": _unary("Sinh"), "Cosh": _unary("Cosh"),
+    "Asinh": _unary("Asinh"), "Acosh": _unary("Acosh"), "Atanh": _unary("Atanh"), "Erf": _unary("Erf"),
+    "Atan2": _atan2, "Log1p": _log1p, "Expm1": _expm1, "Log2": _log_base(2.0), "Log10": _log_base(10.0),
+    "Erfc": _erfc, "Mod": _mod, "Softmax": _softmax, "Prod": _prod, "Cumsum": _cumsum, "Einsum": _einsum,
+    "Cumprod": _cumprod, "LogCumSumExp": _log_cum_sum_exp,
 }
 
 REFUSED = {

@@ -398,6 +398,7 @@ import nn  # noqa: E402
 
 _W = np.random.default_rng(7).standard_normal((4, 3))
 _M3 = np.random.default_rng(8).standard_normal((2, 5, 3))
+_Z = np.array([[0.0, 1, 0, 1], [0, 0, 0, 0], [1, 0, 1, 1]])  # zeros (one, several) in rows and columns
 # every primitive with a batching rule, alone or in a short composition; x has shape (3, 4), values in [0.5, 2]
 BATCHED = {
     "add_sub_neg": lambda x: -(x + x[0]) - 2 * x,
@@ -421,11 +422,44 @@ BATCHED = {
     "astype": lambda x: am.astype(am.astype(x, np.float32), np.float64) * x,
     "clone": lambda x: am.clone(x) * x[0],
     "softmax_family": lambda x: am.log_softmax(x, axis=1) * am.softmax(x, axis=0),
+    "softmax_axes": lambda x: am.softmax(x.reshape(3, 2, 2), dim=1).reshape(3, 4) * am.softmin(x * x, axis=-1),
+    "trig": lambda x: am.sin(x) * am.cos(x * x) + am.tan(x * 0.5) + am.atan2(x, x[0] - 1.0),
+    "inverse_trig": lambda x: am.asin(x * 0.4) * am.acos(x[0] * 0.3) + am.atan(x * x),
+    "hyperbolic": lambda x: am.sinh(x) * am.cosh(x[:, :1]) + am.asinh(x * x) + am.acosh(x + 1.0) * am.atanh(x * 0.4),
+    "log_exp_variants": lambda x: am.log1p(x * x) * am.expm1(x - 1.0) + am.log2(x) * am.log10(x[0] + x),
+    "erf_erfc_gelu": lambda x: am.erf(x - 1.0) * am.erfc(x * x - 1.5) + nn.functional.gelu(x - 1.2),
+    "remainder_fmod": lambda x: am.remainder(x * 3.0, x[0]) + am.fmod(x * x * 3.0, -1.3) * x,
+    "prod": lambda x: am.prod(x, axis=1, keepdims=True) * am.prod(x[:, :2]) + am.prod(x, dim=0),
+    "prod_with_zeros": lambda x: am.prod(x - x.detach() * _Z, axis=1) * am.prod(x - x.detach() * _Z, dim=0).sum(),
+    "cumsum": lambda x: am.cumsum(x, axis=1) * am.cumsum(x, dim=0, reverse=True) + am.cumsum(x)[3],
+    "cumprod": lambda x: am.cumprod(x, axis=1) + am.cumprod(x * 0.5, dim=0),
+    # NOTE: x - x.detach() * Z is 0 where Z is 1 but still moves with x there (the first-zero derivative counts)
+    "cumprod_with_zeros": lambda x: am.cumprod(x - x.detach() * _Z, axis=1) * x + am.cumprod(x - x.detach() * _Z, dim=0),
+    "logcumsumexp": lambda x: am.logcumsumexp(x * x, axis=1) * (x[0] - 1.2) + am.logcumsumexp(x * 3.0, dim=0),
+    "einsum": lambda x: am.einsum("ij,kj->ik", x, x * x) + am.einsum("ii->i", x[:, :3]).sum()
+    + am.einsum("...j,j,ij->...", x, x[0], x),
+    "split_chunk_unbind": lambda x: am.split(x, [1, 3], dim=1)[1] * 2.0 + am.unbind(x, 0)[2][:3]
+    + am.chunk(x, 2, dim=1)[0].sum(),  # NOTE: outputs unused (no gradient) on purpose
+    "split_all_used": lambda x: am.concatenate(am.chunk(x, 2, dim=1)[::-1], axis=1) * am.stack(am.unbind(x, 1), 0).T,
     "cross_entropy_mean": lambda x: nn.functional.cross_entropy(x, np.array([0, 3, 1])) * x,
     "cross_entropy_sum": lambda x: nn.functional.cross_entropy(x * x, np.array([2, 2, 1]), reduction="sum") + x,
     "cross_entropy_none": lambda x: nn.functional.cross_entropy(am.tanh(x), np.array([1, 0, 3]), reduction="none"),
     "bce_with_logits": lambda x: nn.functional.binary_cross_entropy_with_logits(x, am.Tensor(np.eye(3, 4))) * x,
 }
+
+
+# NOTE: jvp/jacfwd (the double-VJP trick: the backward evaluated at a zero cotangent, then transposed) give 0
+# through logcumsumexp: LogCumSumExp's backward takes log(gy) of gy's positive and negative parts (masks computed
+# with numpy), so at gy = 0 its graph is `gy * 0.0`. A bug of the primitive's backward (ops/scan.py), not of the
+# batched path; see test_jvp_through_logcumsumexp_known_bug.
+JVP_BROKEN = {"logcumsumexp"}
+
+
+@pytest.mark.xfail(strict=True, reason="LogCumSumExp's backward is not linear in gy as a graph (zero at gy = 0)")
+def test_jvp_through_logcumsumexp_known_bug():
+    x = np.array([0.5, 1.0, 1.5])
+    _, jv = func.jvp(lambda x: am.logcumsumexp(x, axis=0), (x,), (np.ones(3),))
+    close(jv, np.ones(3))  # each y_i = log sum_{k<=i} exp(x_k): shifting every x by t shifts y by t
 
 
 def _x34(seed):
@@ -449,15 +483,27 @@ def test_batched_jacobians_equal_engine_rows(name, seed):
     x = _x34(seed)
     y = f(am.Tensor(x, requires_grad=True))
     assert _batched.plan([y]) is not None  # NOTE: the batched walk is really the path under test
+    assert _batched.batched_vjp(*_one_row(f, x)) is not None  # (and does not give up while walking)
     jac = func.jacrev(f)(x)
     tol = 1e-6 if name == "astype" else 1e-12  # NOTE: float32 rounding of the gradient through the cast
     close(jac, engine_rows(func.jacrev(f), x), tol=tol)
-    close(func.jacfwd(f)(x), jac, tol=tol)
-    close(engine_rows(func.jacfwd(f), x), jac, tol=tol)
+    if name not in JVP_BROKEN:
+        close(func.jacfwd(f)(x), jac, tol=tol)
+        close(engine_rows(func.jacfwd(f), x), jac, tol=tol)
     s = lambda x: (f(x) * am.sigmoid(f(x))).sum()  # noqa: E731  second order: the backward's own primitives
     close(func.hessian(s)(x), engine_rows(func.hessian(s), x), tol=max(tol, 1e-10))
-    if name in ("exp_log", "linear", "matmul", "getitem"):
+    if name in ("exp_log", "linear", "matmul", "getitem", "trig", "hyperbolic", "log_exp_variants", "erf_erfc_gelu",
+                "cumprod", "logcumsumexp", "einsum", "split_chunk_unbind", "softmax_axes"):
         close(jac, numeric_jacobian(f, x), tol=1e-6)
+
+
+def _one_row(f, x):
+    """Arguments of batched_vjp for the first Jacobian row of f at x."""
+    xt = am.Tensor(x, requires_grad=True)
+    y = f(xt)
+    seeds = np.zeros((1,) + y.shape)
+    seeds.reshape(-1)[0] = 1.0
+    return y, seeds, [xt], _batched.plan([y])
 
 
 def test_batched_chunks_give_the_same_jacobian(monkeypatch):
@@ -490,6 +536,10 @@ def test_batched_falls_back_to_the_engine():
     assert _batched.plan([cube(am.Tensor(x, requires_grad=True))]) is None
     close(func.jacrev(cube)(x), numeric_jacobian(cube, x))
     close(func.hessian(lambda x: Cube.apply(x).sum())(x).data.reshape(12, 12), np.diag(6 * x.reshape(-1)))
+    # a primitive without a batching rule in a graph: pad
+    padded = lambda x: am.tanh(nn.functional.pad(x, (1, 2))) * x[0, 0]  # noqa: E731
+    assert _batched.plan([padded(am.Tensor(x, requires_grad=True))]) is None
+    close(func.jacrev(padded)(x), numeric_jacobian(padded, x))
     # two advanced indices (numpy would move the batch axis): found while walking, then the engine runs
     two = lambda x: x[np.array([0, 2]), np.array([1, 3])] * x[0, :2]  # noqa: E731
     close(func.jacrev(two)(x), numeric_jacobian(two, x))
