@@ -325,6 +325,17 @@ def _lstm_outputs(b, node, t, z, c):
     return b.cache[key][k]
 
 
+def _layer_norm(b, node, t, ins):
+    """LayerNormalization (opset 17) over the last naxes axes; a missing weight is a constant of ones."""
+    if b.opset < 17:
+        raise ExportError(f"export: {node.name}{b.where(node)} is ONNX LayerNormalization, new in opset 17; export "
+                          f"with opset=17 or more (got {b.opset})")
+    x, *params = (b.value(v, t.dtype) for v in node.inputs)
+    scale = params[0] if node.has_weight else b.const(np.ones(t.shape[t.ndim - node.naxes:], t.dtype), "ones")
+    bias = [params[-1]] if node.has_bias else []
+    return b.add("LayerNormalization", [x, scale, *bias], "layer_norm", axis=-node.naxes, epsilon=float(node.eps))
+
+
 def _linear(b, node, t, ins):
     x = node.inputs[0]
     ins = [b.value(v, t.dtype) for v in node.inputs]
@@ -499,6 +510,7 @@ EMIT: Dict[str, Callable] = {
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
     "LSTMPointwise": _lstm_pointwise, "LSTMCell": _lstm_cell,
+    "LayerNorm": _layer_norm,
 }
 
 REFUSED = {

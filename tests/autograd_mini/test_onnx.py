@@ -167,6 +167,8 @@ CASES = [
      [(3, 2), (3, 1), (3, 1), (4, 2), (4, 1)]),
     ("lstm-cell-unbatched", "LSTMCell", lambda x, h, c, wi, wh: am.lstm_cell(x, (h, c), wi, wh)[0],
      [(3,), (2,), (2,), (8, 3), (8, 2)]),
+    ("layer-norm", "LayerNorm", lambda x, w, b: nn.functional.layer_norm(x * 3.0, (3, 4), w, b, 1e-3),
+     [(2, 3, 4), (3, 4), (3, 4)]),
 ]
 
 
