@@ -122,7 +122,7 @@ def _layer_norm_backward_arrays(ctx, gy) -> tuple:
     need = ctx.needs_input_grad
     has_w = ctx.has_weight
     w = ins[1]._data.reshape(D) if has_w else None
-    gx = gy2 * xhat
+    gx = gy2 * xhat if need[0] or (has_w and need[1]) else None
     out = []
     if need[0]:
         if has_w:
