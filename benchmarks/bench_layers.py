@@ -15,9 +15,13 @@ ratio autograd_mini / PyTorch of the medians (< 1 means autograd_mini is faster)
 
 Measured on 2 cores shared with several other jobs (load average 4-10, so absolute times are inflated and
 vary by 2x between runs; the ratios, from interleaved runs, moved by about +-0.05), --repeat 31:
-transformer 1.03-1.07x PyTorch with dropout 0.1 (PyTorch's dropout costs it more than ours does), 1.38-1.53x
-with dropout 0 (numpy compute: elementwise passes of the composed LayerNorm and softmax, batched small
-matmuls); LSTM 3.2-3.3x (about 35 graph nodes per time step, forward and backward, each a Python-level op,
+transformer 0.82x PyTorch with dropout 0.1 (median of 8 runs, 0.80-0.90; PyTorch's dropout costs it more than
+ours does), 1.14x with dropout 0 (1.08-1.22), since layer normalization is one fused node (ops.LayerNorm; the
+composed one gave 1.03x (0.99-1.06) and 1.46x (1.14-1.64) in the same runs, alternating with these).
+With dropout 0 the rest goes to numpy compute (cProfile: the products, ~40%, of which np.matmul on the
+(32, 4, 32, 16) attention stacks is a third, softmax, elementwise passes) and the engine's per-node cost; with
+dropout 0.1, drawing the masks (float64 uniforms, ~0.9 ms for each of 8 calls per step) is a fifth of the step.
+LSTM 3.2-3.3x (about 35 graph nodes per time step, forward and backward, each a Python-level op,
 where PyTorch runs a C++ loop; reaching 1x would take a fused LSTM-cell primitive or a multi-output split
 to take the input projections of all steps in one matmul).
 """

@@ -355,6 +355,17 @@ def _lstm_outputs(b, node, t, z, c):
     return b.cache[key][k]
 
 
+def _layer_norm(b, node, t, ins):
+    """LayerNormalization (opset 17) over the last naxes axes; a missing weight is a constant of ones."""
+    if b.opset < 17:
+        raise ExportError(f"export: {node.name}{b.where(node)} is ONNX LayerNormalization, new in opset 17; export "
+                          f"with opset=17 or more (got {b.opset})")
+    x, *params = (b.value(v, t.dtype) for v in node.inputs)
+    scale = params[0] if node.has_weight else b.const(np.ones(t.shape[t.ndim - node.naxes:], t.dtype), "ones")
+    bias = [params[-1]] if node.has_bias else []
+    return b.add("LayerNormalization", [x, scale, *bias], "layer_norm", axis=-node.naxes, epsilon=float(node.eps))
+
+
 def _linear(b, node, t, ins):
     x = node.inputs[0]
     ins = [b.value(v, t.dtype) for v in node.inputs]
@@ -633,6 +644,8 @@ EMIT: Dict[str, Callable] = {
     "Atan2": _atan2, "Log1p": _log1p, "Expm1": _expm1, "Log2": _log_base(2.0), "Log10": _log_base(10.0),
     "Erfc": _erfc, "Mod": _mod, "Softmax": _softmax, "Prod": _prod, "Cumsum": _cumsum, "Einsum": _einsum,
     "Cumprod": _cumprod, "LogCumSumExp": _log_cum_sum_exp,
+
+    "LayerNorm": _layer_norm,
 }
 
 REFUSED = {

@@ -35,6 +35,9 @@ index); masked_fill is where; flip/roll/tril/diag/repeat are slicing, concatenat
 backward ``LSTMPointwiseGrad`` and ``LSTMCell`` (the whole step: both products, the biases and LSTMPointwise)
 are primitives for speed, as cuDNN's fused LSTM cell: one node per step instead of thirteen, measured in
 benchmarks/bench_conv_lstm.py.
+
+``LayerNorm`` (norm.py: mean, biased variance, normalization, weight and bias over the trailing axes) is a
+primitive for speed, as PyTorch's native_layer_norm: one node instead of eight, measured in benchmarks/bench_layers.py.
 """
 from .elementwise import (Add, Sub, Neg, Mul, Div, Pow, Maximum, Where, Exp, Log, Tanh, TanhGrad, Sigmoid, SigmoidGrad,
                           Relu, Abs, Clip, Cast, Copy)
@@ -49,3 +52,4 @@ from .shape import Split  # NOTE: several outputs (see above)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Asinh, Acosh, Atanh, Log1p, Expm1, Log2, Log10,
                    Erf, Erfc, Mod, Softmax)
 from .recurrent import LSTMPointwise, LSTMPointwiseGrad, LSTMCell  # NOTE: fused LSTM cell (see above)
+from .norm import LayerNorm  # NOTE: fused layer normalization (see above)

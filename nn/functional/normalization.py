@@ -10,7 +10,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 import autograd_mini.functional as AF
-from autograd_mini import inplace
+from autograd_mini import inplace, ops
 from autograd_mini.errors import ShapeError
 from autograd_mini.functional import as_tensor
 from autograd_mini.tensor import Tensor
@@ -33,23 +33,27 @@ def layer_norm(input, normalized_shape: Union[int, Sequence[int]], weight=None, 
     Args:
         input: tensor of shape (*, *normalized_shape).
         normalized_shape: the trailing shape to normalize over (an int for one axis).
-        weight, bias: optional tensors of shape ``normalized_shape``.
+        weight, bias: optional tensors of shape ``normalized_shape`` (exactly, as PyTorch).
         eps: added to the variance (default 1e-5).
 
     Raises:
-        ShapeError: if the input does not end with ``normalized_shape``.
+        ShapeError: if the input does not end with ``normalized_shape``, or weight or bias has another shape.
     """
     x = as_tensor(input)
     shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or x.shape[x.ndim - k:] != shape or x.ndim < k:
         raise ShapeError(f"layer_norm: input of shape {x.shape} does not end with normalized_shape {shape}")
-    y = _normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
+    params = []
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None:
+            p = as_tensor(p)
+            if p.shape != shape:
+                raise ShapeError(f"layer_norm: {name} must have the normalized_shape {shape}, got {p.shape}")
+            params.append(p)
+    # NOTE: one fused node (ops.LayerNorm, a primitive for speed); _normalize is the same math composed
+    return ops.LayerNorm.apply(x, *params, eps=float(eps), naxes=k, has_weight=weight is not None,
+                               has_bias=bias is not None)
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:

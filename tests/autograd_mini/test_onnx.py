@@ -220,6 +220,9 @@ CASES = [
     ("einsum-batched-ellipsis", "Einsum", lambda a, b: am.einsum("...ij,...jk", a, b), [(2, 3, 4), (2, 4, 5)]),
     ("einsum-trace-outer", "Einsum", lambda a, b: am.einsum("ii,j->j", a, b), [(3, 3), (4,)]),
     ("einsum-three", "Einsum", lambda a, b, c: am.einsum("bi,ij,bj->b", a, b, c), [(2, 3), (3, 4), (2, 4)]),
+
+    ("layer-norm", "LayerNorm", lambda x, w, b: nn.functional.layer_norm(x * 3.0, (3, 4), w, b, 1e-3),
+     [(2, 3, 4), (3, 4), (3, 4)]),
 ]
 
 
