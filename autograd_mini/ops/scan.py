@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from .. import grad_mode as _grad_mode
 from ..function import Function
 from ._util import _const
 
@@ -44,7 +45,8 @@ class Cumprod(Function):
     Without zeros that is revcumsum(gy * y) / x. With zeros (as PyTorch): before the first zero of a slice
     the same formula holds (y_i = 0 from that zero on); at the first zero z it is revcumsum(gy * y')_z with y' the
     cumprod of x with x_z set to 1; after it the gradient is 0. NOTE: first derivatives are exact at zeros; the
-    second derivative is not where an input holds a zero (the 0 after the first zero is a constant here).
+    second derivative is not implemented where an input holds a zero: differentiating this backward again there
+    (create_graph=True) raises NotImplementedError instead of giving a wrong value.
     """
 
     save_output = True
@@ -60,6 +62,12 @@ class Cumprod(Function):
         zero = x._data == 0
         if not zero.any():
             return F.cumsum(gy * y, axis, reverse=True) / x
+        if _grad_mode.state.enabled:  # NOTE: create_graph: this backward is being recorded to differentiate again
+            raise NotImplementedError(
+                f"cumprod: the second derivative at an input holding a zero (shape {x.shape}, axis {axis}) is not "
+                "implemented (the first derivative is exact there); move the input off zero, or differentiate "
+                "cumprod only once"
+            )
         seen = np.cumsum(zero, axis=axis)
         before, first = seen == 0, zero & (seen == 1)
         part1 = F.cumsum(gy * y, axis, reverse=True) / F.where(before, x, 1.0)
