@@ -76,6 +76,21 @@ class Cumprod(Function):
         return F.where(before, part1, F.where(first, part2, 0.0))
 
 
+def _linear_in_gy(x, y, gy, axis, rev):
+    """LogCumSumExp's derivative as a graph linear in gy, for when gy itself is differentiated (func.jvp and
+    func.jacfwd differentiate J^T u with respect to u at u = 0, where the stable form's log|gy| has no slope):
+    exp(x - c) * scan(gy * exp(c - y)), c the largest y of each slice (y grows along the scan)."""
+    c = _const(np.max(y._data, axis=axis, keepdims=True))
+    out = F.exp(x - c) * F.cumsum(gy * F.exp(c - y), axis, reverse=rev)
+    if not np.isfinite(out._data).all() and np.isfinite(x._data).all() and np.isfinite(gy._data).all():
+        raise FloatingPointError(
+            f"logcumsumexp: its derivative as a linear function of the incoming gradient (forward mode: func.jvp, "
+            f"func.jacfwd) overflows for input of shape {x.shape}: along axis {axis} the running logsumexp spans "
+            "more than the dtype's exponent range; use reverse mode (func.jacrev, func.vjp) there"
+        )
+    return out
+
+
 class LogCumSumExp(Function):
     """y_i = log sum_{k<=i} exp(x_k) along axis (reverse: k >= i);  dL/dx_j = sum_{i>=j} gy_i exp(x_j - y_i)
 
@@ -95,6 +110,8 @@ class LogCumSumExp(Function):
     @staticmethod
     def backward(ctx, gy):
         x, y, axis, rev = ctx.inputs[0], ctx.output, ctx.axis, not ctx.reverse
+        if gy.requires_grad and _grad_mode.state.enabled:
+            return _linear_in_gy(x, y, gy, axis, rev)
         g = gy._data
         # NOTE: a large finite floor, not -inf, for log(0): -inf - (-inf) would make nan in the second derivative
         floor = _const(np.asarray(-1e30 if g.dtype == np.float32 else -1e300, dtype=g.dtype))
