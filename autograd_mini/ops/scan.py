@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from .. import grad_mode as _grad_mode
 from ..function import Function
 from ._util import _const
 
@@ -44,7 +45,8 @@ class Cumprod(Function):
     Without zeros that is revcumsum(gy * y) / x. With zeros (as PyTorch): before the first zero of a slice
     the same formula holds (y_i = 0 from that zero on); at the first zero z it is revcumsum(gy * y')_z with y' the
     cumprod of x with x_z set to 1; after it the gradient is 0. NOTE: first derivatives are exact at zeros; the
-    second derivative is not where an input holds a zero (the 0 after the first zero is a constant here).
+    second derivative is not implemented where an input holds a zero: differentiating this backward again there
+    (create_graph=True) raises NotImplementedError instead of giving a wrong value.
     """
 
     save_output = True
@@ -60,12 +62,33 @@ class Cumprod(Function):
         zero = x._data == 0
         if not zero.any():
             return F.cumsum(gy * y, axis, reverse=True) / x
+        if _grad_mode.state.enabled:  # NOTE: create_graph: this backward is being recorded to differentiate again
+            raise NotImplementedError(
+                f"cumprod: the second derivative at an input holding a zero (shape {x.shape}, axis {axis}) is not "
+                "implemented (the first derivative is exact there); move the input off zero, or differentiate "
+                "cumprod only once"
+            )
         seen = np.cumsum(zero, axis=axis)
         before, first = seen == 0, zero & (seen == 1)
         part1 = F.cumsum(gy * y, axis, reverse=True) / F.where(before, x, 1.0)
         y1 = F.cumprod(F.where(first, 1.0, x), axis)
         part2 = F.cumsum(gy * y1, axis, reverse=True)
         return F.where(before, part1, F.where(first, part2, 0.0))
+
+
+def _linear_in_gy(x, y, gy, axis, rev):
+    """LogCumSumExp's derivative as a graph linear in gy, for when gy itself is differentiated (func.jvp and
+    func.jacfwd differentiate J^T u with respect to u at u = 0, where the stable form's log|gy| has no slope):
+    exp(x - c) * scan(gy * exp(c - y)), c the largest y of each slice (y grows along the scan)."""
+    c = _const(np.max(y._data, axis=axis, keepdims=True))
+    out = F.exp(x - c) * F.cumsum(gy * F.exp(c - y), axis, reverse=rev)
+    if not np.isfinite(out._data).all() and np.isfinite(x._data).all() and np.isfinite(gy._data).all():
+        raise FloatingPointError(
+            f"logcumsumexp: its derivative as a linear function of the incoming gradient (forward mode: func.jvp, "
+            f"func.jacfwd) overflows for input of shape {x.shape}: along axis {axis} the running logsumexp spans "
+            "more than the dtype's exponent range; use reverse mode (func.jacrev, func.vjp) there"
+        )
+    return out
 
 
 class LogCumSumExp(Function):
@@ -87,6 +110,8 @@ class LogCumSumExp(Function):
     @staticmethod
     def backward(ctx, gy):
         x, y, axis, rev = ctx.inputs[0], ctx.output, ctx.axis, not ctx.reverse
+        if gy.requires_grad and _grad_mode.state.enabled:
+            return _linear_in_gy(x, y, gy, axis, rev)
         g = gy._data
         # NOTE: a large finite floor, not -inf, for log(0): -inf - (-inf) would make nan in the second derivative
         floor = _const(np.asarray(-1e30 if g.dtype == np.float32 else -1e300, dtype=g.dtype))

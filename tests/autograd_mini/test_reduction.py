@@ -327,6 +327,17 @@ def test_cumprod_gradient_with_zeros(row):
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
+def test_cumprod_second_derivative_at_a_zero_raises_instead_of_a_wrong_value():
+    x = Tensor(np.array([2.0, 0.0, 3.0]), requires_grad=True)
+    (g,) = am.grad(am.cumprod(x, 0).sum(), [x])  # first order: exact (gradcheck above)
+    np.testing.assert_allclose(g.numpy(), [1.0, 2.0 + 2.0 * 3.0, 0.0])
+    with pytest.raises(NotImplementedError, match=r"cumprod: the second derivative at an input holding a zero"):
+        am.grad(am.cumprod(x, 0).sum(), [x], create_graph=True)
+    y = Tensor(np.array([2.0, 0.5, 3.0]), requires_grad=True)  # without zeros, second order works
+    (g,) = am.grad(am.cumprod(y, 0).sum(), [y], create_graph=True)
+    assert g.requires_grad
+
+
 @given(x=tensors(min_dims=1, max_dims=3), data=st.data())
 def test_logcumsumexp(x, data):
     dim = data.draw(valid_axes(x.ndim, single=True))
