@@ -356,14 +356,22 @@ def _lstm_outputs(b, node, t, z, c):
 
 
 def _layer_norm(b, node, t, ins):
-    """LayerNormalization (opset 17) over the last naxes axes; a missing weight is a constant of ones."""
-    if b.opset < 17:
-        raise ExportError(f"export: {node.name}{b.where(node)} is ONNX LayerNormalization, new in opset 17; export "
-                          f"with opset=17 or more (got {b.opset})")
+    """LayerNormalization (opset 17+, float32) over the last naxes axes; below opset 17 or in float64 (ONNX
+    Runtime's kernel is float32 only) the same math in elementary ops: d = x - mean(x), d / sqrt(mean(d * d) + eps)."""
     x, *params = (b.value(v, t.dtype) for v in node.inputs)
-    scale = params[0] if node.has_weight else b.const(np.ones(t.shape[t.ndim - node.naxes:], t.dtype), "ones")
-    bias = [params[-1]] if node.has_bias else []
-    return b.add("LayerNormalization", [x, scale, *bias], "layer_norm", axis=-node.naxes, epsilon=float(node.eps))
+    axes = list(range(t.ndim - node.naxes, t.ndim))
+    if b.opset >= 17 and t.dtype == np.float32:
+        scale = params[0] if node.has_weight else b.const(np.ones(t.shape[t.ndim - node.naxes:], t.dtype), "ones")
+        bias = [params[-1]] if node.has_bias else []
+        return b.add("LayerNormalization", [x, scale, *bias], "layer_norm", axis=-node.naxes, epsilon=float(node.eps))
+    d = b.add("Sub", [x, b.reduce("ReduceMean", x, axes, True)])
+    var = b.reduce("ReduceMean", b.add("Mul", [d, d]), axes, True)
+    y = b.add("Div", [d, b.add("Sqrt", [b.add("Add", [var, b.scalar(node.eps, t.dtype)])])])
+    if node.has_weight:
+        y = b.add("Mul", [y, params[0]])
+    if node.has_bias:
+        y = b.add("Add", [y, params[-1]])
+    return y
 
 
 def _linear(b, node, t, ins):
