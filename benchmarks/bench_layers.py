@@ -21,9 +21,9 @@ composed one gave 1.03x (0.99-1.06) and 1.46x (1.14-1.64) in the same runs, alte
 With dropout 0 the rest goes to numpy compute (cProfile: the products, ~40%, of which np.matmul on the
 (32, 4, 32, 16) attention stacks is a third, softmax, elementwise passes) and the engine's per-node cost; with
 dropout 0.1, drawing the masks (float64 uniforms, ~0.9 ms for each of 8 calls per step) is a fifth of the step.
-LSTM 3.2-3.3x (about 35 graph nodes per time step, forward and backward, each a Python-level op,
-where PyTorch runs a C++ loop; reaching 1x would take a fused LSTM-cell primitive or a multi-output split
-to take the input projections of all steps in one matmul).
+LSTM 2.33x (one fused ops.LSTMCell node per time step; 3.2-3.3x with the ~35 composed nodes per step before
+it), where PyTorch runs the loop in C++; what remains is the per-step Python and the per-step weight-gradient
+products (projecting the inputs of all steps in one matmul, as PyTorch does, is the next step).
 """
 from __future__ import annotations
 
