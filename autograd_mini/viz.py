@@ -160,8 +160,8 @@ def draw_graph(
         depth: how many levels of nested module calls to open: a call nested deeper than ``depth`` levels is
             drawn as one node (e.g. 0: every top-level call is one node; 1: the top-level calls are clusters of
             their sub-module calls, each one node). ``None`` opens every level (every op is drawn). ``"auto"``
-            (the default) opens every level while the drawing has at most ``AUTO_MAX_NODES`` nodes, and
-            otherwise the deepest level that keeps it under that, so that big models stay readable and quick
+            (the default) opens every level while the drawing has at most ``AUTO_MAX_NODES`` nodes and
+            no chain longer than ``AUTO_MAX_RANKS``, and otherwise the deepest level that keeps it within both, so that big models stay readable and quick
             to lay out; the legend then says how to get the full detail. Needs cluster_modules; with
             collapse_modules=True, "auto" means None.
         rankdir: Graphviz layout direction: "LR" (left to right), "TB", "RL" or "BT".
@@ -334,7 +334,9 @@ class _Drawing:
             depth = None  # NOTE: collapse_modules=True is the caller's own choice of folding
         depth_was_auto = depth == "auto"
         if depth_was_auto:
-            depth = _auto_depth(level, parent, op_cluster, cat, all_tensors)
+            inputs_of = [[index[id(p)] for p in t.grad_fn.parents(freed_ok=True)] if t.grad_fn is not None else []
+                         for t in tensors]
+            depth = _auto_depth(level, parent, op_cluster, cat, all_tensors, inputs_of)
         self.depth = depth
         # hide[c]: the collapsed call that cluster c disappears into (c itself or an ancestor), or None
         if depth is not None:
@@ -666,29 +668,43 @@ def _module_names(params) -> Dict[int, str]:
 
 
 AUTO_MAX_NODES = 100  # NOTE: about what `dot` lays out in well under a second and a screen shows readably
+AUTO_MAX_RANKS = 24  # NOTE: the longest chain of drawn nodes: with rankdir LR, about 150 points each
 
 
-def _auto_depth(level: List[int], parent: List[Optional[int]], op_cluster: List[Optional[int]], cat: list, all_tensors: bool) -> Optional[int]:
-    """The deepest module level to open so that the drawing has at most AUTO_MAX_NODES nodes (None: all)."""
+def _auto_depth(level: List[int], parent: List[Optional[int]], op_cluster: List[Optional[int]], cat: list,
+                all_tensors: bool, inputs_of: List[List[int]]) -> Optional[int]:
+    """The deepest module level to open so that the drawing has at most AUTO_MAX_NODES nodes and its longest
+    chain at most AUTO_MAX_RANKS nodes (None: every level)."""
     if not level:
         return None
     leaves = sum(1 for k in cat if k in (INPUT, PARAM))
     top = max(level)
     for d in range(top, -1, -1):
-        ops = 0
-        hidden = set()
+        hid: List[Optional[int]] = [None] * len(cat)  # the collapsed call (at level d + 1) hiding tensor i's op
         for i, c in enumerate(op_cluster):
+            if c is not None and level[c] > d and cat[i] not in (INPUT, PARAM, CONST):
+                while level[c] > d + 1:
+                    c = parent[c]
+                hid[i] = c
+        ops = sum((cat[i] == OUTPUT) if hid[i] is not None else (2 if all_tensors or cat[i] == OUTPUT else 1)
+                  for i in range(len(cat)) if cat[i] not in (INPUT, PARAM, CONST))
+        nodes = leaves + ops + len({h for h in hid if h is not None})
+        # longest chain: parents come after their consumers in the walk, so go backwards
+        chain = [0] * len(cat)
+        for i in range(len(cat) - 1, -1, -1):
             if cat[i] in (INPUT, PARAM, CONST):
+                chain[i] = cat[i] != CONST
                 continue
-            if c is not None and level[c] > d:
-                k = c
-                while level[k] > d + 1:  # NOTE: climb to the call at level d + 1 that hides this op
-                    k = parent[k]
-                hidden.add(k)
-                ops += cat[i] == OUTPUT
-            else:
-                ops += 2 if all_tensors or cat[i] == OUTPUT else 1
-        if leaves + ops + len(hidden) <= AUTO_MAX_NODES:
+            ins = [j for j in inputs_of[i] if cat[j] != CONST]
+            longest = max((chain[j] for j in ins), default=0)
+            h = hid[i]
+            if h is None:
+                step = 2 if all_tensors or cat[i] == OUTPUT else 1
+            else:  # NOTE: inside a folded call: one node where the chain enters it (and its output, if a root)
+                inner = [j for j in ins if cat[j] not in (INPUT, PARAM)]
+                step = (0 if inner and all(hid[j] == h for j in inner) else 1) + (cat[i] == OUTPUT)
+            chain[i] = longest + step
+        if nodes <= AUTO_MAX_NODES and max(chain) <= AUTO_MAX_RANKS:
             return None if d == top else d
     return 0
 

@@ -607,15 +607,18 @@ def test_depth_opens_that_many_levels_of_module_calls():
 def test_depth_auto_draws_small_graphs_in_full_and_folds_big_ones():
     model, loss = deep_model(1)
     assert viz.draw_graph(loss, params=model).source == viz.draw_graph(loss, params=model, depth=None).source
-    model, loss = deep_model(12)
+    # 3 blocks: 65 nodes (under AUTO_MAX_NODES) but a chain of 6 ops and 6 tensors per block, over
+    # AUTO_MAX_RANKS: folded to depth 2 (each Lin and Sig call one node), the deepest level whose chain fits
+    model, loss = deep_model(3)
     full = viz.draw_graph(loss, params=model, depth=None)
+    assert len(parse(full)[0]) <= viz.AUTO_MAX_NODES
     auto = viz.draw_graph(loss, params=model)
-    assert len(parse(full)[0]) > viz.AUTO_MAX_NODES >= len(parse(auto)[0])
+    assert parse(auto) == parse(viz.draw_graph(loss, params=model, depth=2))
     assert "legend_depth" in auto.source and "depth=None" in auto.source and "legend_depth" not in full.source
-    # the deepest level that fits: one level deeper would not fit
-    deeper = viz.draw_graph(loss, params=model, depth=2)
-    assert len(parse(deeper)[0]) > viz.AUTO_MAX_NODES
-    assert parse(auto) == parse(viz.draw_graph(loss, params=model, depth=1))
+    # 12 blocks: too many nodes at depth 2 and too long a chain at depth 1: every top-level call folded
+    model, loss = deep_model(12)
+    assert len(parse(viz.draw_graph(loss, params=model, depth=2))[0]) > viz.AUTO_MAX_NODES
+    assert parse(viz.draw_graph(loss, params=model)) == parse(viz.draw_graph(loss, params=model, depth=0))
 
 
 def test_depth_is_checked():
