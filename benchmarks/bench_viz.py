@@ -6,9 +6,8 @@ Graphs of about 5,000 nodes (tensor nodes + op nodes), each drawn after backward
 and, for scale, the same chain with 25,000 ops (~50,000 nodes) to show the cost grows linearly.
 
 Then the pictures people draw of models, with `dot` laying them out (if it is installed): the digits MLP,
-an LSTMCell unrolled 20 steps and a transformer encoder layer (``nn.TransformerEncoderLayer`` if the library has
-it, else the same block composed here from Linear and tensor ops), each with the default ``depth="auto"``
-(big graphs drawn with deep module calls folded into one node each) and with ``depth=None`` (every op). Prints
+an LSTMCell unrolled 20 steps and an ``nn.TransformerEncoderLayer``, each with the default ``depth="auto"`` (big
+graphs drawn with deep module calls folded into one node each) and with ``depth=None`` (every op). Prints
 the layout time and the picture's size in points (a page is about 600 x 800).
 
     python benchmarks/bench_viz.py [--repeat 5]
@@ -87,58 +86,11 @@ def lstm(steps=20):
 def encoder_layer(d_model=64, nhead=4, seq=32, batch=2):
     import nn
 
-    if hasattr(nn, "TransformerEncoderLayer"):
-        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=128, dropout=0.0, batch_first=True)
-    else:
-        layer = _EncoderLayer(d_model, nhead)
+    layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=128, dropout=0.0, batch_first=True)
     x = Tensor(np.random.default_rng(0).normal(size=(batch, seq, d_model)).astype(np.float32))
     loss = (layer(x) ** 2).mean()
     loss.backward()
     return loss, layer
-
-
-def _encoder_classes():
-    import autograd_mini as am
-    import nn
-
-    class LayerNorm(nn.Module):
-        def __init__(self, d):
-            super().__init__()
-            self.weight = nn.Parameter(np.ones(d, np.float32))
-            self.bias = nn.Parameter(np.zeros(d, np.float32))
-
-        def forward(self, x):
-            m = x.mean(-1, keepdims=True)
-            v = ((x - m) ** 2).mean(-1, keepdims=True)
-            return (x - m) / (v + 1e-5) ** 0.5 * self.weight + self.bias
-
-    class SelfAttention(nn.Module):
-        def __init__(self, d, h):
-            super().__init__()
-            self.h, self.qkv, self.out_proj = h, nn.Linear(d, 3 * d), nn.Linear(d, d)
-
-        def forward(self, x):
-            b, s, d = x.shape
-            qkv = self.qkv(x).reshape(b, s, 3, self.h, d // self.h).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            a = am.softmax(q @ k.transpose(0, 1, 3, 2) * (1 / np.sqrt(d // self.h)), -1)
-            return self.out_proj((a @ v).transpose(0, 2, 1, 3).reshape(b, s, d))
-
-    class EncoderLayer(nn.Module):
-        def __init__(self, d, h):
-            super().__init__()
-            self.self_attn, self.norm1, self.norm2 = SelfAttention(d, h), LayerNorm(d), LayerNorm(d)
-            self.linear1, self.linear2 = nn.Linear(d, 128), nn.Linear(128, d)
-
-        def forward(self, x):
-            x = self.norm1(x + self.self_attn(x))
-            return self.norm2(x + self.linear2(self.linear1(x).relu()))
-
-    return EncoderLayer
-
-
-def _EncoderLayer(d, h):
-    return _encoder_classes()(d, h)
 
 
 def count_nodes(dot):

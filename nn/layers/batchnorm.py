@@ -56,35 +56,16 @@ class BatchNorm1d(Module):
                 f"BatchNorm1d({self.num_features}) expects input (N, {self.num_features}) or "
                 f"(N, {self.num_features}, L), got {x.shape}"
             )
-        axes = (0,) if x.ndim == 2 else (0, 2)
-        shape = (self.num_features,) if x.ndim == 2 else (self.num_features, 1)
         if self.training:
             n = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)
             if n < 2:
                 raise ValueError(
                     f"BatchNorm1d needs more than 1 value per channel in training mode, got input {x.shape}"
                 )
-            mean = AF.mean(x, axes, keepdims=True)
-            d = x - mean
-            var = AF.mean(d * d, axes, keepdims=True)
-            y = d * (var + self.eps) ** -0.5
-            self._update_running_stats(mean.data, var.data, n)
-        else:
-            mean = AF.reshape(self.running_mean, shape)
-            y = (x - mean) * (AF.reshape(self.running_var, shape) + self.eps) ** -0.5
-        return y * AF.reshape(self.weight, shape) + AF.reshape(self.bias, shape)
-
-    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
-        # NOTE: running statistics are not differentiated: they are updated in place on the buffer arrays
-        # (keeping their dtype), outside the graph, like PyTorch's in-place update under no_grad.
-        m = self.momentum
-        rm, rv = self.running_mean.data, self.running_var.data
-        rm *= 1 - m
-        rm += m * mean.reshape(-1)
-        rv *= 1 - m
-        rv += m * var.reshape(-1) * (n / (n - 1))
-        inplace.bump(self.running_mean)
-        inplace.bump(self.running_var)
+        # NOTE: the same math as BatchNorm2d: nn.functional.batch_norm (running statistics updated in place,
+        # outside the graph, their versions bumped)
+        return NF.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                             self.momentum, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

@@ -19,13 +19,7 @@ def _activation(activation) -> Callable:
     if activation == "relu":
         return AF.relu
     if activation == "gelu":
-        gelu = getattr(AF, "gelu", None)
-        if gelu is None:
-            raise NotImplementedError(
-                "TransformerEncoderLayer: activation='gelu' needs autograd_mini.functional.gelu, which this "
-                "version does not have; use 'relu' or pass a callable"
-            )
-        return gelu
+        return AF.gelu
     raise ValueError(f"TransformerEncoderLayer: activation must be 'relu', 'gelu' or a callable, got {activation!r}")
 
 
