@@ -80,19 +80,17 @@ def bump(t: Tensor) -> None:
     c.stamps.append(last_stamp)
 
 
-def bump_all(tensors) -> None:
-    """``bump`` each tensor (one stamp for all: an optimizer's step changes them at once)."""
+def bump_arrays(arrays) -> None:
+    """``bump`` the tensors holding each of these arrays (what an optimizer's step just changed), one stamp for
+    all."""
     global last_stamp
-    if not tensors:
+    if not arrays:
         return
     stamp = last_stamp = next_seq()
     get = _counters.get
-    for t in tensors:
-        a = t._data
-        if a.base is not None:
-            a = _owner(a)
+    for a in arrays:
         c = get(id(a))
-        if c is None or c.ref() is not a:
+        if c is None or c.ref() is not a:  # NOTE: also a view's (its counter is its owner's): rare, resolved here
             c = _counter(a, True)
         c.count += 1
         c.stamps.append(stamp)

@@ -143,14 +143,15 @@ class Optimizer:
                 if grad is None:
                     continue
                 data, g = p._data, grad._data  # NOTE: the slots behind .data (a property)
-                if g.dtype != data.dtype or g.shape != data.shape:
+                # NOTE: `is not` first: builtin dtypes are singletons, so the usual case costs no comparison call
+                if (g.dtype is not data.dtype and g.dtype != data.dtype) or g.shape != data.shape:
                     g = _grad_array(p)
                 state = states.get(p)
                 if state is None:
                     state = states[p] = self._init_state(data, group)
                 update(data, g, group, state)
-                updated.append(p)
-        inplace.bump_all(updated)  # NOTE: so that backward through a graph that saved their old values raises
+                updated.append(data)
+        inplace.bump_arrays(updated)  # NOTE: so that backward through a graph that saved their old values raises
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:

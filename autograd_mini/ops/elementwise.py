@@ -6,7 +6,7 @@ import numpy as np
 from .. import functional as F
 from ..function import Function
 from ..tensor import _readonly_full
-from ._util import _const
+from ._util import _const, _mode
 
 
 # ***** elementwise: arithmetic *****
@@ -37,7 +37,11 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy, (-gy if ctx.needs_input_grad[1] else None)
+        if not ctx.needs_input_grad[1]:
+            return gy, None
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return gy, _const(np.negative(gy._data))
+        return gy, -gy
 
 
 class Neg(Function):
@@ -51,6 +55,8 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(np.negative(gy._data))
         return -gy
 
 
@@ -65,6 +71,9 @@ class Mul(Function):
     def backward(ctx, gy):
         a, b = ctx.inputs
         na, nb = ctx.needs_input_grad
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            g = gy._data
+            return (_const(g * b._data) if na else None), (_const(g * a._data) if nb else None)
         return (gy * b if na else None), (gy * a if nb else None)
 
 
@@ -78,8 +87,13 @@ class Div(Function):
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.inputs
+        na, nb = ctx.needs_input_grad
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            bd = b._data
+            ga = gy._data / bd
+            return (_const(ga) if na else None), (_const(-ga * a._data / bd) if nb else None)
         ga = gy / b
-        return (ga if ctx.needs_input_grad[0] else None), (-ga * a / b if ctx.needs_input_grad[1] else None)
+        return (ga if na else None), (-ga * a / b if nb else None)
 
 
 class Pow(Function):
@@ -173,6 +187,8 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(gy._data * ctx.output._data)
         return gy * ctx.output
 
 
@@ -185,6 +201,8 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(gy._data / ctx.inputs[0]._data)
         return gy / ctx.inputs[0]
 
 
@@ -200,6 +218,8 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(TanhGrad.forward(None, gy._data, ctx.output._data))
         return TanhGrad.apply(gy, ctx.output)
 
 
@@ -242,6 +262,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(SigmoidGrad.forward(None, gy._data, ctx.output._data))
         return SigmoidGrad.apply(gy, ctx.output)
 
 
@@ -294,6 +316,8 @@ class Relu(Function):
     def backward(ctx, gy):
         x = ctx.inputs[0]._data
         mask = x > _readonly_full((), 0, x.dtype)
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(gy._data * mask)
         return Mul.apply(gy, _const(mask))  # NOTE: the primitive directly (hot in every ReLU net)
 
 

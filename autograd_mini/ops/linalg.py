@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
+from ._util import _const, _mode, _sum
 from .reduce import Sum
 from .shape import Transpose
 
@@ -31,6 +32,15 @@ class MatMul(Function):
         a, b = ctx.inputs
         na, nb = ctx.needs_input_grad
         ga = gb = None
+        if not _mode.enabled and gy._data.ndim == 2 and a._data.ndim == 2 and b._data.ndim == 2:
+            # NOTE: first-order fast path (see ops/_util.py); a transposed operand's gradient is computed
+            # transposed, as below, so that it comes out in the operand's memory order
+            g, ad, bd = gy._data, a._data, b._data
+            if na:
+                ga = _const(bd.dot(g.T).T if _column_major(a) else g.dot(bd.T))
+            if nb:
+                gb = _const(g.T.dot(ad).T if _column_major(b) else ad.T.dot(g))
+            return ga, gb
         if na:
             if _column_major(a):
                 ga = F.swapaxes(F.matmul(b, F.swapaxes(gy, -1, -2)), -1, -2)
@@ -58,6 +68,9 @@ class MatMulTransA(Function):
     def backward(ctx, gy):
         a, b = ctx.inputs
         na, nb = ctx.needs_input_grad
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            g = gy._data
+            return (_const(b._data.dot(g.T)) if na else None), (_const(a._data.dot(g)) if nb else None)
         ga = MatMul.apply(b, Transpose.apply(gy, axes=None)) if na else None
         gb = MatMul.apply(a, gy) if nb else None
         return ga, gb
@@ -100,6 +113,17 @@ class Linear(Function):
         need = ctx.needs_input_grad
         need_b = len(need) > 2 and need[2]
         gx = gw = gb = None
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py): the same products on the arrays
+            g, xd, wd = gy._data, x._data, w._data
+            if need[0]:
+                gx = _const(g.dot(wd) if g.ndim == 2 else np.matmul(g, wd))
+            if need[1] or need_b:
+                g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+                if need[1]:
+                    gw = _const(g2.T.dot(xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])))
+                if need_b:
+                    gb = _const(_sum(g2, (0,), None, None, False))
+            return (gx, gw) if len(need) == 2 else (gx, gw, gb)
         if need[0]:
             gx = MatMul.apply(gy, w) if gy._data.ndim == 2 else F.matmul(gy, w)
         if need[1] or need_b:

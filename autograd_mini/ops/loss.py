@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
-from ._util import _const, _max, _sum
+from ._util import _const, _max, _mode, _sum
 
 
 # ***** losses *****
@@ -28,6 +28,10 @@ def _weights(gy, n, reduction):
     if reduction == "sum":
         return gy
     return gy * (1.0 / n if n else np.nan)
+
+
+class _Scratch:
+    """A stand-in ctx for running a primitive's forward on arrays only (its attributes are dropped)."""
 
 
 class SoftmaxCrossEntropy(Function):
@@ -53,6 +57,9 @@ class SoftmaxCrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, gy):
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
+            return _const(SoftmaxCrossEntropyGrad.forward(
+                _Scratch(), ctx.inputs[0]._data, gy._data, ctx.targets, ctx.reduction, ctx.softmax_parts))
         return SoftmaxCrossEntropyGrad.apply(
             ctx.inputs[0], gy, targets=ctx.targets, reduction=ctx.reduction, softmax_parts=ctx.softmax_parts
         )

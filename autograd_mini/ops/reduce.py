@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from ..function import Function
-from ._util import _const, _keepdims_shape, _max, _sum
+from ._util import _const, _keepdims_shape, _max, _mode, _sum
 
 
 # ***** reductions *****
@@ -23,7 +23,10 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        shape = ctx.inputs[0].shape
+        shape = ctx.inputs[0]._data.shape
+        if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py): a read-only broadcast view
+            g = gy._data
+            return _const(np.broadcast_to(g if ctx.keepdims else g.reshape(_keepdims_shape(shape, ctx.axis)), shape))
         if not ctx.keepdims:
             gy = F.reshape(gy, _keepdims_shape(shape, ctx.axis))
         return F.broadcast_to(gy, shape)
