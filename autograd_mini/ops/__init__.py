@@ -52,4 +52,5 @@ from .shape import Split  # NOTE: several outputs (see above)
 from .math import (Sin, Cos, Tan, Asin, Acos, Atan, Atan2, Sinh, Cosh, Asinh, Acosh, Atanh, Log1p, Expm1, Log2, Log10,
                    Erf, Erfc, Mod, Softmax)
 from .recurrent import LSTMPointwise, LSTMPointwiseGrad, LSTMCell  # NOTE: fused LSTM cell (see above)
+from .recurrent_layer import LSTMLayer  # NOTE: a whole LSTM layer over a sequence in one node, for speed (see its docstring)
 from .norm import LayerNorm  # NOTE: fused layer normalization (see above)

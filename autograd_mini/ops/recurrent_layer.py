@@ -1,0 +1,219 @@
+"""LSTMLayer: one LSTM layer in one direction over a whole sequence, in one graph node (as the fused RNN layers
+of cuDNN and oneDNN, which PyTorch's nn.LSTM runs on).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..grad_mode import is_grad_enabled
+from ..tensor import _make
+
+
+class LSTMLayer(Function):
+    """The whole sequence of an LSTM layer: inputs x (T, N, I), h0, c0 (N, H), w_ih (4H, I), w_hh (4H, H) and
+    optionally b_ih, b_hh (4H,) (PyTorch's layout, gate rows i, f, g, o); attribute ``reverse``; three outputs
+    y (T, N, H), h_T, c_T (N, H). For t = 0 .. T-1 (reverse: T-1 .. 0), from (h, c) = (h0, c0):
+
+        z_t = x_t @ w_ih^T + b_ih + h @ w_hh^T + b_hh,   i, f, o = sigmoid(z_i, z_f, z_o),   g = tanh(z_g)
+        c = f * c + i * g,   h = o * tanh(c),   y_t = h;   finally (h_T, c_T) = (h, c)
+
+    Backward (BPTT), with gh_t = dL/dy_t + dh (dh, dc start from the gradients of h_T, c_T; a missing
+    gradient is zero), for the steps in reverse order:
+
+        a = dc + gh_t * o * (1 - tanh(c_t)^2)
+        dz = [a g i(1-i),  a c_{t-1} f(1-f),  a i (1-g^2),  gh_t tanh(c_t) o(1-o)]   (gates i, f, g, o)
+        dc = a * f,   dh = dz @ w_hh
+    then, over all steps at once:  dw_ih = sum_t dz_t^T x_t,  dw_hh = sum_t dz_t^T h_{t-1},
+    db_ih = db_hh = sum_t dz_t summed over the batch,  dx_t = dz_t @ w_ih.
+
+    NOTE: a primitive for speed. A step per node (ops.LSTMCell) pays, per step, the node's cost forward and
+    backward and three weight-gradient products on 32 rows; here one node runs the recurrence in numpy:
+    - feature-major: per step z^T (4H, N) = W (4H, H+I+1) @ [h; x_t; 1] (N columns), so each gate is a
+      contiguous block (a strided (N, H) column block costs numpy 3-4x more per elementwise call), the input
+      projection and the biases ride in the same product (K = H + I + 1: +9 us a step instead of a separate
+      (T N, I) product of 600 us, weak in OpenBLAS at K = 32, plus an addition per step), and h_t is written
+      straight into the next step's operand;
+    - gate rows kept in the order o, i, f, g with the sigmoid rows negated once per call: the three sigmoids
+      are one block, exp(-z) = exp(z') needs no negation pass, and [i, f] * [g, c_{t-1}] (c_{t-1} stored next to
+      g) is one call for both products of the cell update;
+    - the weight gradients of every step are one product DZ (4H, T N) @ [H_prev; X; 1]^T (T N, H+I+1) (the bias
+      gradient is its last column), dx one product DZ^T @ w_ih, only if x needs a gradient.
+    Measured on benchmarks/bench_layers.py (nn.LSTM(32, 128), T 50, N 32, float32, SGD step): see its docstring.
+    The sigmoid is exp-based, 1 / (1 + exp(-z)) (accurate to float32 rounding; where exp overflows it gives 0).
+    Under create_graph, backward recomputes the steps with ``lstm_cell`` (Tensor ops) from the node's inputs and
+    differentiates them (a reentrant ``grad``), so derivatives of any order work; tests compare both paths.
+    """
+
+    materialize_grads = False  # NOTE: often only y or only h_T gets a gradient; the others are zeros, in backward
+    buffers = ("_w", "_hx", "_s", "_tc")  # NOTE: private names: the ONNX exporter compares public attributes
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+        if x.ndim != 3 or w_hh.ndim != 2 or w_ih.ndim != 2:
+            raise ValueError("expected x (T, N, input_size), w_ih (4 hidden, input_size), w_hh (4 hidden, hidden)")
+        T, N, I = x.shape
+        H = w_hh.shape[1]
+        if (w_hh.shape != (4 * H, H) or w_ih.shape != (4 * H, I) or h0.shape != (N, H) or c0.shape != (N, H)
+                or (b_ih is not None and (b_ih.shape != (4 * H,) or b_hh is None or b_hh.shape != (4 * H,)))):
+            raise ValueError("expected x (T, N, I), h0 and c0 (N, H), w_ih (4H, I), w_hh (4H, H), b_ih and b_hh (4H,)")
+        arrays = (x, h0, c0, w_ih, w_hh) if b_ih is None else (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        dt = np.result_type(*arrays)
+        bias = b_ih is not None
+        K = H + I + bias
+        # W: gate rows (o, i, f, g), columns [w_hh | w_ih | b_ih + b_hh]; the sigmoid rows (o, i, f) negated
+        W = np.empty((4 * H, K), dt)
+        for lo, hi, w in ((0, H, w_hh), (H, H + I, w_ih)):
+            W[:H, lo:hi] = w[3 * H:]
+            W[H:, lo:hi] = w[:3 * H]
+        if bias:
+            b = b_ih + b_hh
+            W[:H, -1] = b[3 * H:]
+            W[H:, -1] = b[:3 * H]
+        np.negative(W[:3 * H], out=W[:3 * H])
+        # HX[:, t] = [h_prev; x_t; 1] of step t (the operand of its product and of the weight gradient)
+        HX = np.empty((K, T, N), dt)
+        HX[H:H + I] = x.transpose(2, 0, 1)
+        if bias:
+            HX[-1] = 1
+        # S[t] = rows [o, i, f, g, c_prev] of step t (activations, then the cell state it started from)
+        S = np.empty((T, 5 * H, N), dt)
+        TC = np.empty((T, H, N), dt)  # tanh(c_t)
+        h_T = np.empty((H, N), dt)
+        c_T = np.empty((H, N), dt)
+        ig_fc = np.empty((2, H, N), dt)
+        steps = range(T - 1, -1, -1) if reverse else range(T)
+        first, last, nxt = steps[0], steps[-1], (-1 if reverse else 1)
+        HX[:H, first] = h0.T
+        S[first, 4 * H:] = c0.T
+        with np.errstate(over="ignore"):  # NOTE: exp(-z) = inf for z < -88 (float32) gives sigmoid 0, as it should
+            for t in steps:
+                s = S[t]
+                np.matmul(W, HX[:, t], out=s[:4 * H])
+                sig = s[:3 * H]
+                np.exp(sig, out=sig)
+                sig += 1
+                np.reciprocal(sig, out=sig)
+                g = s[3 * H:4 * H]
+                np.tanh(g, out=g)
+                np.multiply(s[H:3 * H].reshape(2, H, N), s[3 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
+                c = c_T if t == last else S[t + nxt, 4 * H:]
+                np.add(ig_fc[0], ig_fc[1], out=c)
+                tc = TC[t]
+                np.tanh(c, out=tc)
+                np.multiply(s[:H], tc, out=h_T if t == last else HX[:H, t + nxt])
+        y = np.empty((T, N, H), dt)
+        if reverse:
+            y[1:] = HX[:H, :-1].transpose(1, 2, 0)  # HX[:H, t] holds the h of step t + 1
+        else:
+            y[:-1] = HX[:H, 1:].transpose(1, 2, 0)  # ... of step t - 1
+        y[last] = h_T.T
+        ctx.reverse = bool(reverse)
+        ctx._w, ctx._hx, ctx._s, ctx._tc = W, HX, S, TC
+        return y, np.ascontiguousarray(h_T.T), np.ascontiguousarray(c_T.T)
+
+    @staticmethod
+    def backward(ctx, gy, gh, gc):
+        if is_grad_enabled():
+            return _backward_tensors(ctx, gy, gh, gc)
+        return _backward_arrays(ctx, gy, gh, gc)
+
+
+def _backward_arrays(ctx, gy, gh, gc) -> tuple:
+    """LSTMLayer's backward on arrays (the normal, first-order path): BPTT with one product per step, then the
+    weight gradients of all steps in one product."""
+    ins = ctx.inputs
+    need = ctx.needs_input_grad
+    w_ih, w_hh = ins[3]._data, ins[4]._data
+    HX, S, TC = ctx._hx, ctx._s, ctx._tc
+    K, T, N = HX.shape
+    H = w_hh.shape[1]
+    I = w_ih.shape[1]
+    dt = S.dtype
+    # true (not negated) weights in the gate order (o, i, f, g)
+    Wb = np.empty((4 * H, H + I), dt)
+    Wb[:H, :H], Wb[H:, :H] = w_hh[3 * H:], w_hh[:3 * H]
+    Wb[:H, H:], Wb[H:, H:] = w_ih[3 * H:], w_ih[:3 * H]
+    WhhT = np.ascontiguousarray(Wb[:, :H].T)
+    gy = None if gy is None else gy._data
+    dh = np.zeros((H, N), dt) if gh is None else np.ascontiguousarray(gh._data.T, dtype=dt)
+    dc = np.zeros((H, N), dt) if gc is None else np.ascontiguousarray(gc._data.T, dtype=dt)
+    DZ = np.empty((4 * H, T, N), dt)
+    ghb, d, a, D, P = (np.empty((H, N), dt), np.empty((H, N), dt), np.empty((H, N), dt), np.empty((4 * H, N), dt),
+                       np.empty((4 * H, N), dt))
+    dh_next = np.empty((H, N), dt)
+    steps = range(T) if ctx.reverse else range(T - 1, -1, -1)
+    last = steps[-1]
+    for t in steps:
+        s = S[t]
+        tc = TC[t]
+        ght = np.add(dh, gy[t].T, out=ghb) if gy is not None else dh
+        np.multiply(tc, tc, out=d)
+        np.subtract(1, d, out=d)  # 1 - tanh(c)^2
+        np.multiply(ght, s[:H], out=a)
+        a *= d
+        a += dc  # the gradient of c_t
+        np.subtract(1, s[:3 * H], out=D[:3 * H])
+        D[:3 * H] *= s[:3 * H]  # sigmoid' = s (1 - s) for o, i, f
+        g = s[3 * H:4 * H]
+        np.multiply(g, g, out=D[3 * H:])
+        np.subtract(1, D[3 * H:], out=D[3 * H:])  # tanh' = 1 - g^2
+        np.multiply(ght, tc, out=P[:H])  # o
+        np.multiply(a, s[3 * H:].reshape(2, H, N), out=P[H:3 * H].reshape(2, H, N))  # i: a g, f: a c_prev
+        np.multiply(a, s[H:2 * H], out=P[3 * H:])  # g: a i
+        dz = DZ[:, t]
+        np.multiply(P, D, out=dz)
+        if t != last or need[2]:
+            np.multiply(a, s[2 * H:3 * H], out=dc)
+        if t != last or need[1]:
+            np.matmul(WhhT, dz, out=dh_next)
+            dh, dh_next = dh_next, dh
+    out = [None] * len(ins)
+    DZ2 = DZ.reshape(4 * H, T * N)
+    if need[0]:
+        out[0] = _make(DZ2.T.dot(Wb[:, H:]).reshape(T, N, I))
+    if need[1]:
+        out[1] = _make(np.ascontiguousarray(dh.T))
+    if need[2]:
+        out[2] = _make(np.ascontiguousarray(dc.T))
+    if any(need[3:]):
+        G = DZ2.dot(HX.reshape(K, T * N).T)  # (4H, K), rows (o, i, f, g)
+        G = np.concatenate([G[H:], G[:H]])  # rows (i, f, g, o)
+        if need[3]:
+            out[3] = _make(np.ascontiguousarray(G[:, H:H + I]))
+        if need[4]:
+            out[4] = _make(np.ascontiguousarray(G[:, :H]))
+        if len(ins) == 7 and (need[5] or need[6]):
+            gb = _make(np.ascontiguousarray(G[:, -1]))
+            out[5] = gb if need[5] else None
+            out[6] = gb if need[6] else None
+    return tuple(out)
+
+
+def _backward_tensors(ctx, gy, gh, gc) -> tuple:
+    """LSTMLayer's backward under create_graph: the steps recomputed with ``lstm_cell`` (recorded Tensor ops)
+    from the node's inputs, then differentiated by a reentrant ``grad`` with create_graph, so the gradients are
+    themselves differentiable (to any order)."""
+    from .. import functional as F
+    from ..engine import grad
+
+    ins = ctx.inputs
+    x, h, c = ins[:3]
+    weights = ins[3:]
+    T = x.shape[0]
+    xs = F.unbind(x, 0)
+    ys = [None] * T
+    for t in (range(T - 1, -1, -1) if ctx.reverse else range(T)):
+        h, c = F.lstm_cell(xs[t], (h, c), *weights)
+        ys[t] = h
+    outs, seeds = [], []
+    for o, g in ((F.stack(ys, 0), gy), (h, gh), (c, gc)):
+        if g is not None:
+            outs.append(o)
+            seeds.append(g)
+    wanted = [i for i, n in enumerate(ctx.needs_input_grad) if n]
+    gs = grad(outs, [ins[i] for i in wanted], seeds, create_graph=True, allow_unused=True)
+    out = [None] * len(ins)
+    for i, g in zip(wanted, gs):
+        out[i] = g
+    return tuple(out)
