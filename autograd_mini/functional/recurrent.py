@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ShapeError
+from ..grad_mode import is_grad_enabled
 from ._args import as_tensor
 from .linalg import linear
 
@@ -102,7 +103,9 @@ def lstm_layer(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, reverse: bool = Fals
             raise ShapeError(f"lstm_layer: {name} of shape {as_tensor(b).shape}; expected ({4 * H},) "
                              "(4 * hidden_size)")
     args = (x, h, c, w_ih, w_hh) if b_ih is None else (x, h, c, w_ih, w_hh, as_tensor(b_ih), as_tensor(b_hh))
-    y, h_n, c_n = ops.LSTMLayer.apply(*args, reverse=bool(reverse))
+    # NOTE: keep: the node keeps what backward needs only when it will be recorded
+    keep = is_grad_enabled() and any(t.requires_grad for t in args)
+    y, h_n, c_n = ops.LSTMLayer.apply(*args, reverse=bool(reverse), keep=keep)
     return y, (h_n, c_n)
 
 

@@ -46,10 +46,10 @@ class LSTMLayer(Function):
     """
 
     materialize_grads = False  # NOTE: often only y or only h_T gets a gradient; the others are zeros, in backward
-    buffers = ("_w", "_hx", "_s", "_tc")  # NOTE: private names: the ONNX exporter compares public attributes
+    buffers = ("_hx", "_b")  # NOTE: private names: the ONNX exporter compares public attributes
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, keep=True):
         if x.ndim != 3 or w_hh.ndim != 2 or w_ih.ndim != 2:
             raise ValueError("expected x (T, N, input_size), w_ih (4 hidden, input_size), w_hh (4 hidden, hidden)")
         T, N, I = x.shape
@@ -76,19 +76,24 @@ class LSTMLayer(Function):
         HX[H:H + I] = x.transpose(2, 0, 1)
         if bias:
             HX[-1] = 1
-        # S[t] = rows [o, i, f, g, c_prev] of step t (activations, then the cell state it started from)
-        S = np.empty((T, 5 * H, N), dt)
-        TC = np.empty((T, H, N), dt)  # tanh(c_t)
+        # S: rows [o, i, f, g, c_prev] of the current step (activations, then the cell state it started from),
+        # two of them in turn (the step writes its c into the other one)
+        S = np.empty((2, 5 * H, N), dt)
+        # B[t]: what backward needs of step t, computed here while it is in cache (backward is then five products
+        # a step): rows [k_o, k_i, k_f, k_g, q, f] with k = [tanh(c_t) o(1-o), g i(1-i), c_{t-1} f(1-f),
+        # i (1-g^2)] and q = o (1 - tanh(c_t)^2)
+        B = np.empty((T, 6 * H, N), dt) if keep else None
+        tc = np.empty((H, N), dt)
         h_T = np.empty((H, N), dt)
         c_T = np.empty((H, N), dt)
         ig_fc = np.empty((2, H, N), dt)
         steps = range(T - 1, -1, -1) if reverse else range(T)
         first, last, nxt = steps[0], steps[-1], (-1 if reverse else 1)
         HX[:H, first] = h0.T
-        S[first, 4 * H:] = c0.T
+        S[0, 4 * H:] = c0.T
         with np.errstate(over="ignore"):  # NOTE: exp(-z) = inf for z < -88 (float32) gives sigmoid 0, as it should
-            for t in steps:
-                s = S[t]
+            for k, t in enumerate(steps):
+                s = S[k & 1]
                 np.matmul(W, HX[:, t], out=s[:4 * H])
                 sig = s[:3 * H]
                 np.exp(sig, out=sig)
@@ -97,11 +102,25 @@ class LSTMLayer(Function):
                 g = s[3 * H:4 * H]
                 np.tanh(g, out=g)
                 np.multiply(s[H:3 * H].reshape(2, H, N), s[3 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
-                c = c_T if t == last else S[t + nxt, 4 * H:]
+                c = c_T if t == last else S[1 - (k & 1), 4 * H:]
                 np.add(ig_fc[0], ig_fc[1], out=c)
-                tc = TC[t]
                 np.tanh(c, out=tc)
                 np.multiply(s[:H], tc, out=h_T if t == last else HX[:H, t + nxt])
+                if keep:
+                    b = B[t]
+                    kk = b[:4 * H]
+                    np.subtract(1, sig, out=kk[:3 * H])
+                    kk[:3 * H] *= sig  # sigmoid' = s (1 - s) of o, i, f
+                    np.multiply(g, g, out=kk[3 * H:])
+                    np.subtract(1, kk[3 * H:], out=kk[3 * H:])  # tanh' = 1 - g^2
+                    kk[:H] *= tc
+                    kk[H:3 * H] *= s[3 * H:]  # [g, c_prev]
+                    kk[3 * H:] *= s[H:2 * H]  # i
+                    q = b[4 * H:5 * H]
+                    np.multiply(tc, tc, out=q)
+                    np.subtract(1, q, out=q)
+                    q *= s[:H]
+                    b[5 * H:] = s[2 * H:3 * H]  # f
         y = np.empty((T, N, H), dt)
         if reverse:
             y[1:] = HX[:H, :-1].transpose(1, 2, 0)  # HX[:H, t] holds the h of step t + 1
@@ -109,7 +128,7 @@ class LSTMLayer(Function):
             y[:-1] = HX[:H, 1:].transpose(1, 2, 0)  # ... of step t - 1
         y[last] = h_T.T
         ctx.reverse = bool(reverse)
-        ctx._w, ctx._hx, ctx._s, ctx._tc = W, HX, S, TC
+        ctx._hx, ctx._b = HX, B
         return y, np.ascontiguousarray(h_T.T), np.ascontiguousarray(c_T.T)
 
     @staticmethod
@@ -125,11 +144,14 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
     ins = ctx.inputs
     need = ctx.needs_input_grad
     w_ih, w_hh = ins[3]._data, ins[4]._data
-    HX, S, TC = ctx._hx, ctx._s, ctx._tc
+    HX, B = ctx._hx, ctx._b
+    if B is None:
+        raise RuntimeError("LSTMLayer: the forward ran with keep=False (no graph expected), so backward has "
+                           "nothing to work on; call it with keep=True")
     K, T, N = HX.shape
     H = w_hh.shape[1]
     I = w_ih.shape[1]
-    dt = S.dtype
+    dt = B.dtype
     # true (not negated) weights in the gate order (o, i, f, g)
     Wb = np.empty((4 * H, H + I), dt)
     Wb[:H, :H], Wb[H:, :H] = w_hh[3 * H:], w_hh[:3 * H]
@@ -139,32 +161,20 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
     dh = np.zeros((H, N), dt) if gh is None else np.ascontiguousarray(gh._data.T, dtype=dt)
     dc = np.zeros((H, N), dt) if gc is None else np.ascontiguousarray(gc._data.T, dtype=dt)
     DZ = np.empty((4 * H, T, N), dt)
-    ghb, d, a, D, P = (np.empty((H, N), dt), np.empty((H, N), dt), np.empty((H, N), dt), np.empty((4 * H, N), dt),
-                       np.empty((4 * H, N), dt))
-    dh_next = np.empty((H, N), dt)
+    DZ4 = DZ.reshape(4, H, T, N)
+    ghb, a, dh_next = np.empty((H, N), dt), np.empty((H, N), dt), np.empty((H, N), dt)
     steps = range(T) if ctx.reverse else range(T - 1, -1, -1)
     last = steps[-1]
     for t in steps:
-        s = S[t]
-        tc = TC[t]
+        b = B[t]
         ght = np.add(dh, gy[t].T, out=ghb) if gy is not None else dh
-        np.multiply(tc, tc, out=d)
-        np.subtract(1, d, out=d)  # 1 - tanh(c)^2
-        np.multiply(ght, s[:H], out=a)
-        a *= d
+        np.multiply(ght, b[4 * H:5 * H], out=a)
         a += dc  # the gradient of c_t
-        np.subtract(1, s[:3 * H], out=D[:3 * H])
-        D[:3 * H] *= s[:3 * H]  # sigmoid' = s (1 - s) for o, i, f
-        g = s[3 * H:4 * H]
-        np.multiply(g, g, out=D[3 * H:])
-        np.subtract(1, D[3 * H:], out=D[3 * H:])  # tanh' = 1 - g^2
-        np.multiply(ght, tc, out=P[:H])  # o
-        np.multiply(a, s[3 * H:].reshape(2, H, N), out=P[H:3 * H].reshape(2, H, N))  # i: a g, f: a c_prev
-        np.multiply(a, s[H:2 * H], out=P[3 * H:])  # g: a i
         dz = DZ[:, t]
-        np.multiply(P, D, out=dz)
+        np.multiply(ght, b[:H], out=dz[:H])  # o
+        np.multiply(a, b[H:4 * H].reshape(3, H, N), out=DZ4[1:, :, t])  # i, f, g
         if t != last or need[2]:
-            np.multiply(a, s[2 * H:3 * H], out=dc)
+            np.multiply(a, b[5 * H:], out=dc)
         if t != last or need[1]:
             np.matmul(WhhT, dz, out=dh_next)
             dh, dh_next = dh_next, dh
