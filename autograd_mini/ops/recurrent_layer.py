@@ -61,7 +61,8 @@ class LSTMLayer(Function):
         dt = np.result_type(*arrays)
         bias = b_ih is not None
         K = H + I + bias
-        # W: gate rows (o, i, f, g), columns [w_hh | w_ih | b_ih + b_hh]; the sigmoid rows (o, i, f) negated
+        # W: gate rows (o, i, f, g), columns [w_hh | w_ih | b_ih + b_hh]; the sigmoid rows (o, i, f) halved (exact),
+        # as sigmoid(z) = (1 + tanh(z / 2)) / 2
         W = np.empty((4 * H, K), dt)
         for lo, hi, w in ((0, H, w_hh), (H, H + I, w_ih)):
             W[:H, lo:hi] = w[3 * H:]
@@ -70,7 +71,7 @@ class LSTMLayer(Function):
             b = b_ih + b_hh
             W[:H, -1] = b[3 * H:]
             W[H:, -1] = b[:3 * H]
-        np.negative(W[:3 * H], out=W[:3 * H])
+        W[:3 * H] *= 0.5
         # HX[t] = [h_prev; x_t; 1] (K, N) of step t (the operand of its product and of the weight gradient)
         HX = np.empty((T, K, N), dt)
         HX[:, H:H + I] = x.transpose(0, 2, 1)
@@ -91,36 +92,33 @@ class LSTMLayer(Function):
         first, last, nxt = steps[0], steps[-1], (-1 if reverse else 1)
         HX[first, :H] = h0.T
         S[0, 4 * H:] = c0.T
-        with np.errstate(over="ignore"):  # NOTE: exp(-z) = inf for z < -88 (float32) gives sigmoid 0, as it should
-            for k, t in enumerate(steps):
-                s = S[k & 1]
-                np.matmul(W, HX[t], out=s[:4 * H])
-                sig = s[:3 * H]
-                np.exp(sig, out=sig)
-                sig += 1
-                np.reciprocal(sig, out=sig)
-                g = s[3 * H:4 * H]
-                np.tanh(g, out=g)
-                np.multiply(s[H:3 * H].reshape(2, H, N), s[3 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
-                c = c_T if t == last else S[1 - (k & 1), 4 * H:]
-                np.add(ig_fc[0], ig_fc[1], out=c)
-                np.tanh(c, out=tc)
-                np.multiply(s[:H], tc, out=h_T if t == last else HX[t + nxt, :H])
-                if keep:
-                    b = B[t]
-                    kk = b[:4 * H]
-                    np.subtract(1, sig, out=kk[:3 * H])
-                    kk[:3 * H] *= sig  # sigmoid' = s (1 - s) of o, i, f
-                    np.multiply(g, g, out=kk[3 * H:])
-                    np.subtract(1, kk[3 * H:], out=kk[3 * H:])  # tanh' = 1 - g^2
-                    kk[:H] *= tc
-                    kk[H:3 * H] *= s[3 * H:]  # [g, c_prev]
-                    kk[3 * H:] *= s[H:2 * H]  # i
-                    q = b[4 * H:5 * H]
-                    np.multiply(tc, tc, out=q)
-                    np.subtract(1, q, out=q)
-                    q *= s[:H]
-                    b[5 * H:] = s[2 * H:3 * H]  # f
+        for k, t in enumerate(steps):
+            s = S[k & 1]
+            z = s[:4 * H]
+            np.matmul(W, HX[t], out=z)
+            np.tanh(z, out=z)  # [tanh(z_o / 2), tanh(z_i / 2), tanh(z_f / 2), g]
+            if keep:
+                kk = B[t, :4 * H]
+                np.multiply(z, z, out=kk)
+                np.subtract(1, kk, out=kk)  # 1 - tanh^2: 4 sigmoid' for o, i, f (the 1/4 goes in backward), tanh' for g
+            sig = s[:3 * H]
+            sig *= 0.5
+            sig += 0.5  # o, i, f
+            np.multiply(s[H:3 * H].reshape(2, H, N), s[3 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
+            c = c_T if t == last else S[1 - (k & 1), 4 * H:]
+            np.add(ig_fc[0], ig_fc[1], out=c)
+            np.tanh(c, out=tc)
+            np.multiply(s[:H], tc, out=h_T if t == last else HX[t + nxt, :H])
+            if keep:
+                b = B[t]
+                kk[:H] *= tc
+                kk[H:3 * H] *= s[3 * H:]  # [g, c_prev]
+                kk[3 * H:] *= s[H:2 * H]  # i
+                q = b[4 * H:5 * H]
+                np.multiply(tc, tc, out=q)
+                np.subtract(1, q, out=q)
+                q *= s[:H]
+                b[5 * H:] = s[2 * H:3 * H]  # f
         y = np.empty((T, N, H), dt)
         if reverse:
             y[1:] = HX[:-1, :H].transpose(0, 2, 1)  # HX[t, :H] holds the h of step t + 1
@@ -156,6 +154,7 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
     Wb = np.empty((4 * H, H + I), dt)
     Wb[:H, :H], Wb[H:, :H] = w_hh[3 * H:], w_hh[:3 * H]
     Wb[:H, H:], Wb[H:, H:] = w_ih[3 * H:], w_ih[:3 * H]
+    Wb[:3 * H] *= 0.25  # NOTE: the sigmoid rows of DZ hold 4 dL/dz (forward kept 1 - tanh(z/2)^2 = 4 sigmoid')
     WhhT = np.ascontiguousarray(Wb[:, :H].T)
     gy = None if gy is None else gy._data
     dh = np.zeros((H, N), dt) if gh is None else np.ascontiguousarray(gh._data.T, dtype=dt)
@@ -191,6 +190,7 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
         out[2] = _make(np.ascontiguousarray(dc.T))
     if any(need[3:]):
         G = DZ2.dot(np.ascontiguousarray(HX.transpose(1, 0, 2)).reshape(K, T * N).T)  # (4H, K), rows o, i, f, g
+        G[:3 * H] *= 0.25
         G = np.concatenate([G[H:], G[:H]])  # rows (i, f, g, o)
         if need[3]:
             out[3] = _make(np.ascontiguousarray(G[:, H:H + I]))
