@@ -77,48 +77,45 @@ class LSTMLayer(Function):
         HX[:, H:H + I] = x.transpose(0, 2, 1)
         if bias:
             HX[:, -1] = 1
-        # S: rows [o, i, f, g, c_prev] of the current step (activations, then the cell state it started from),
-        # two of them in turn (the step writes its c into the other one)
-        S = np.empty((2, 5 * H, N), dt)
-        # B[t]: what backward needs of step t, computed here while it is in cache (backward is then five products
-        # a step): rows [k_o, k_i, k_f, k_g, q, f] with k = [tanh(c_t) o(1-o), g i(1-i), c_{t-1} f(1-f),
-        # i (1-g^2)] and q = o (1 - tanh(c_t)^2)
+        # U: the current step's rows [o, i, f, tanh(c_t), t_o, t_i, t_f, g, c_{t-1}] with t = tanh(z / 2) of the
+        # sigmoid gates: the sigmoids, then the product's rows (o, i, f, g) after tanh, then the cell state the
+        # step started from; two of them in turn (a step writes its c into the other one)
+        U = np.empty((2, 9 * H, N), dt)
+        # B[t]: what backward needs of step t, computed here while it is in cache (backward is then five calls a
+        # step): rows [q, k_o, k_i, k_f, k_g, f] with q = o (1 - tanh(c_t)^2) and k = 1 - t^2 (4 sigmoid' for
+        # o, i, f; tanh' for g) times [tanh(c_t), g, c_{t-1}, i] (the 1/4 is applied in backward)
         B = np.empty((T, 6 * H, N), dt) if keep else None
-        tc = np.empty((H, N), dt)
         h_T = np.empty((H, N), dt)
         c_T = np.empty((H, N), dt)
         ig_fc = np.empty((2, H, N), dt)
         steps = range(T - 1, -1, -1) if reverse else range(T)
         first, last, nxt = steps[0], steps[-1], (-1 if reverse else 1)
         HX[first, :H] = h0.T
-        S[0, 4 * H:] = c0.T
+        U[0, 8 * H:] = c0.T
         for k, t in enumerate(steps):
-            s = S[k & 1]
-            z = s[:4 * H]
+            u = U[k & 1]
+            z = u[4 * H:8 * H]
             np.matmul(W, HX[t], out=z)
-            np.tanh(z, out=z)  # [tanh(z_o / 2), tanh(z_i / 2), tanh(z_f / 2), g]
-            if keep:
-                kk = B[t, :4 * H]
-                np.multiply(z, z, out=kk)
-                np.subtract(1, kk, out=kk)  # 1 - tanh^2: 4 sigmoid' for o, i, f (the 1/4 goes in backward), tanh' for g
-            sig = s[:3 * H]
-            sig *= 0.5
-            sig += 0.5  # o, i, f
-            np.multiply(s[H:3 * H].reshape(2, H, N), s[3 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
-            c = c_T if t == last else S[1 - (k & 1), 4 * H:]
+            np.tanh(z, out=z)  # [t_o, t_i, t_f, g]
+            sig = u[:3 * H]
+            np.multiply(z[:3 * H], 0.5, out=sig)
+            sig += 0.5  # o, i, f = (1 + t) / 2
+            np.multiply(u[H:3 * H].reshape(2, H, N), u[7 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
+            c = c_T if t == last else U[1 - (k & 1), 8 * H:]
             np.add(ig_fc[0], ig_fc[1], out=c)
+            tc = u[3 * H:4 * H]
             np.tanh(c, out=tc)
-            np.multiply(s[:H], tc, out=h_T if t == last else HX[t + nxt, :H])
+            np.multiply(u[:H], tc, out=h_T if t == last else HX[t + nxt, :H])
             if keep:
                 b = B[t]
-                kk[:H] *= tc
-                kk[H:3 * H] *= s[3 * H:]  # [g, c_prev]
-                kk[3 * H:] *= s[H:2 * H]  # i
-                q = b[4 * H:5 * H]
-                np.multiply(tc, tc, out=q)
-                np.subtract(1, q, out=q)
-                q *= s[:H]
-                b[5 * H:] = s[2 * H:3 * H]  # f
+                sq = b[:5 * H]
+                np.multiply(u[3 * H:8 * H], u[3 * H:8 * H], out=sq)
+                np.subtract(1, sq, out=sq)  # 1 - [tanh(c_t), t_o, t_i, t_f, g]^2
+                b[:H] *= u[:H]  # q: o
+                b[H:2 * H] *= tc  # k_o
+                b[2 * H:4 * H] *= u[7 * H:]  # k_i, k_f: [g, c_prev]
+                b[4 * H:5 * H] *= u[H:2 * H]  # k_g: i
+                b[5 * H:] = u[2 * H:3 * H]  # f
         y = np.empty((T, N, H), dt)
         if reverse:
             y[1:] = HX[:-1, :H].transpose(0, 2, 1)  # HX[t, :H] holds the h of step t + 1
@@ -168,11 +165,11 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
     for t in steps:
         b = B[t]
         ght = np.add(dh, gy[t], out=ghb) if gy is not None else dh
-        np.multiply(ght, b[4 * H:5 * H], out=a)
+        np.multiply(ght, b[:H], out=a)
         a += dc  # the gradient of c_t
         dz = DZ[t]
-        np.multiply(ght, b[:H], out=dz[:H])  # o
-        np.multiply(a, b[H:4 * H].reshape(3, H, N), out=dz[H:].reshape(3, H, N))  # i, f, g
+        np.multiply(ght, b[H:2 * H], out=dz[:H])  # o
+        np.multiply(a, b[2 * H:5 * H].reshape(3, H, N), out=dz[H:].reshape(3, H, N))  # i, f, g
         if t != last or need[2]:
             np.multiply(a, b[5 * H:], out=dc)
         if t != last or need[1]:
