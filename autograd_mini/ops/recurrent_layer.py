@@ -92,30 +92,38 @@ class LSTMLayer(Function):
         first, last, nxt = steps[0], steps[-1], (-1 if reverse else 1)
         HX[first, :H] = h0.T
         U[0, 8 * H:] = c0.T
+        # NOTE: the views of both step buffers and of B's row blocks made once, not at every step
+        views = [(u[4 * H:8 * H], u[4 * H:7 * H], u[:3 * H], u[H:3 * H].reshape(2, H, N), u[7 * H:].reshape(2, H, N),
+                  v[8 * H:], u[3 * H:4 * H], u[:H], u[3 * H:8 * H], u[7 * H:], u[H:2 * H], u[2 * H:3 * H])
+                 for u, v in ((U[0], U[1]), (U[1], U[0]))]
+        HXh, ig, fc = HX[:, :H], ig_fc[0], ig_fc[1]
+        if keep:
+            Bsq, Bq, Bko, Bkif, Bkg, Bf = (B[:, :5 * H], B[:, :H], B[:, H:2 * H], B[:, 2 * H:4 * H], B[:, 4 * H:5 * H],
+                                           B[:, 5 * H:])
         for k, t in enumerate(steps):
-            u = U[k & 1]
-            z = u[4 * H:8 * H]
+            z, zs, sig, i_f, g_c, c_next, tc, o, tcz, g_cp, i, f = views[k & 1]
             np.matmul(W, HX[t], out=z)
             np.tanh(z, out=z)  # [t_o, t_i, t_f, g]
-            sig = u[:3 * H]
-            np.multiply(z[:3 * H], 0.5, out=sig)
+            np.multiply(zs, 0.5, out=sig)
             sig += 0.5  # o, i, f = (1 + t) / 2
-            np.multiply(u[H:3 * H].reshape(2, H, N), u[7 * H:].reshape(2, H, N), out=ig_fc)  # [i g, f c_prev]
-            c = c_T if t == last else U[1 - (k & 1), 8 * H:]
-            np.add(ig_fc[0], ig_fc[1], out=c)
-            tc = u[3 * H:4 * H]
+            np.multiply(i_f, g_c, out=ig_fc)  # [i g, f c_prev]
+            c = c_T if t == last else c_next
+            np.add(ig, fc, out=c)
             np.tanh(c, out=tc)
-            np.multiply(u[:H], tc, out=h_T if t == last else HX[t + nxt, :H])
+            np.multiply(o, tc, out=h_T if t == last else HXh[t + nxt])
             if keep:
-                b = B[t]
-                sq = b[:5 * H]
-                np.multiply(u[3 * H:8 * H], u[3 * H:8 * H], out=sq)
+                sq = Bsq[t]
+                np.multiply(tcz, tcz, out=sq)
                 np.subtract(1, sq, out=sq)  # 1 - [tanh(c_t), t_o, t_i, t_f, g]^2
-                b[:H] *= u[:H]  # q: o
-                b[H:2 * H] *= tc  # k_o
-                b[2 * H:4 * H] *= u[7 * H:]  # k_i, k_f: [g, c_prev]
-                b[4 * H:5 * H] *= u[H:2 * H]  # k_g: i
-                b[5 * H:] = u[2 * H:3 * H]  # f
+                x = Bq[t]
+                np.multiply(x, o, out=x)  # q
+                x = Bko[t]
+                np.multiply(x, tc, out=x)  # k_o
+                x = Bkif[t]
+                np.multiply(x, g_cp, out=x)  # k_i, k_f: [g, c_prev]
+                x = Bkg[t]
+                np.multiply(x, i, out=x)  # k_g
+                np.copyto(Bf[t], f)
         y = np.empty((T, N, H), dt)
         if reverse:
             y[1:] = HX[:-1, :H].transpose(0, 2, 1)  # HX[t, :H] holds the h of step t + 1
@@ -162,18 +170,18 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
     ghb, a, dh_next = np.empty((H, N), dt), np.empty((H, N), dt), np.empty((H, N), dt)
     steps = range(T) if ctx.reverse else range(T - 1, -1, -1)
     last = steps[-1]
+    Bq, Bko, Bkifg, Bf = B[:, :H], B[:, H:2 * H], B[:, 2 * H:5 * H].reshape(T, 3, H, N), B[:, 5 * H:]
+    DZo, DZifg = DZ[:, :H], DZ[:, H:].reshape(T, 3, H, N)
     for t in steps:
-        b = B[t]
         ght = np.add(dh, gy[t], out=ghb) if gy is not None else dh
-        np.multiply(ght, b[:H], out=a)
+        np.multiply(ght, Bq[t], out=a)
         a += dc  # the gradient of c_t
-        dz = DZ[t]
-        np.multiply(ght, b[H:2 * H], out=dz[:H])  # o
-        np.multiply(a, b[2 * H:5 * H].reshape(3, H, N), out=dz[H:].reshape(3, H, N))  # i, f, g
+        np.multiply(ght, Bko[t], out=DZo[t])  # o
+        np.multiply(a, Bkifg[t], out=DZifg[t])  # i, f, g
         if t != last or need[2]:
-            np.multiply(a, b[5 * H:], out=dc)
+            np.multiply(a, Bf[t], out=dc)
         if t != last or need[1]:
-            np.matmul(WhhT, dz, out=dh_next)
+            np.matmul(WhhT, DZ[t], out=dh_next)
             dh, dh_next = dh_next, dh
     out = [None] * len(ins)
     # NOTE: the products over all steps contract over (t, n): (4H, T N) and (K, T N) copies (~0.3 ms) cost less
