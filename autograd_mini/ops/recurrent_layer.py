@@ -27,22 +27,29 @@ class LSTMLayer(Function):
     then, over all steps at once:  dw_ih = sum_t dz_t^T x_t,  dw_hh = sum_t dz_t^T h_{t-1},
     db_ih = db_hh = sum_t dz_t summed over the batch,  dx_t = dz_t @ w_ih.
 
-    NOTE: a primitive for speed. A step per node (ops.LSTMCell) pays, per step, the node's cost forward and
-    backward and three weight-gradient products on 32 rows; here one node runs the recurrence in numpy:
+    NOTE: a primitive for speed. Measured on benchmarks/bench_layers.py (nn.LSTM(32, 128), T 50, N 32,
+    float32, a training step against PyTorch's, one thread): 1.47x with this node, 2.2-2.5x with one fused
+    ops.LSTMCell node a step (the node's cost, forward and backward, and three weight-gradient products on 32
+    rows, at every step). Here one node runs the recurrence in numpy:
     - feature-major: per step z^T (4H, N) = W (4H, H+I+1) @ [h; x_t; 1] (N columns), so each gate is a
-      contiguous block (a strided (N, H) column block costs numpy 3-4x more per elementwise call), the input
-      projection and the biases ride in the same product (K = H + I + 1: +9 us a step instead of a separate
-      (T N, I) product of 600 us, weak in OpenBLAS at K = 32, plus an addition per step), and h_t is written
+      contiguous block (on a strided (N, H) column block numpy's elementwise calls cost 3-4x more), and the
+      input projection and the biases ride in the same product (K = H + I + 1: +8 us a step, against 600 us
+      for a separate (T N, I) product, weak in OpenBLAS at K = 32, plus an addition per step); h_t is written
       straight into the next step's operand;
-    - gate rows kept in the order o, i, f, g with the sigmoid rows negated once per call: the three sigmoids
-      are one block, exp(-z) = exp(z') needs no negation pass, and [i, f] * [g, c_{t-1}] (c_{t-1} stored next to
-      g) is one call for both products of the cell update;
+    - gate rows in the order o, i, f, g, the sigmoid rows halved once per call, so that one tanh gives all four
+      gates (sigmoid(z) = (1 + tanh(z / 2)) / 2, exact scaling; its absolute error stays at float32 rounding,
+      tested against float64 also beyond exp's range) and 1 - tanh^2 every gate's derivative (the sigmoid's
+      factor 1/4 is applied to the weights and weight gradients in backward, exact);
+    - what backward needs of a step (the derivative factors, rows [q, k_o, k_i, k_f, k_g, f] of B) is computed
+      in forward while the step is in cache, with step buffers laid out so that each pass covers several gates
+      ([i, f] * [g, c_{t-1}], 1 - [tanh(c_t), t_o, t_i, t_f, g]^2): backward is then five calls a step, plus
+      dh = dz @ w_hh (skipped at the last step unless h0 needs a gradient);
     - the weight gradients of every step are one product DZ (4H, T N) @ [H_prev; X; 1]^T (T N, H+I+1) (the bias
       gradient is its last column), dx one product DZ^T @ w_ih, only if x needs a gradient.
-    Measured on benchmarks/bench_layers.py (nn.LSTM(32, 128), T 50, N 32, float32, SGD step): see its docstring.
-    The sigmoid is exp-based, 1 / (1 + exp(-z)) (accurate to float32 rounding; where exp overflows it gives 0).
+    Where the rest of the time goes (the per-step products are ~55% of the step): bench_layers.py's docstring.
     Under create_graph, backward recomputes the steps with ``lstm_cell`` (Tensor ops) from the node's inputs and
     differentiates them (a reentrant ``grad``), so derivatives of any order work; tests compare both paths.
+    ``keep=False`` (what lstm_layer passes when no graph will be recorded) skips B.
     """
 
     materialize_grads = False  # NOTE: often only y or only h_T gets a gradient; the others are zeros, in backward
@@ -59,6 +66,8 @@ class LSTMLayer(Function):
             raise ValueError("expected x (T, N, I), h0 and c0 (N, H), w_ih (4H, I), w_hh (4H, H), b_ih and b_hh (4H,)")
         arrays = (x, h0, c0, w_ih, w_hh) if b_ih is None else (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         dt = np.result_type(*arrays)
+        if dt.kind != "f":
+            dt = np.result_type(dt, np.float64)  # NOTE: integer inputs compute in float64
         bias = b_ih is not None
         K = H + I + bias
         # W: gate rows (o, i, f, g), columns [w_hh | w_ih | b_ih + b_hh]; the sigmoid rows (o, i, f) halved (exact),
@@ -155,7 +164,7 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
     H = w_hh.shape[1]
     I = w_ih.shape[1]
     dt = B.dtype
-    # true (not negated) weights in the gate order (o, i, f, g)
+    # the weights in the gate order (o, i, f, g), not halved
     Wb = np.empty((4 * H, H + I), dt)
     Wb[:H, :H], Wb[H:, :H] = w_hh[3 * H:], w_hh[:3 * H]
     Wb[:H, H:], Wb[H:, H:] = w_ih[3 * H:], w_ih[:3 * H]
