@@ -21,7 +21,7 @@ composed one gave 1.03x (0.99-1.06) and 1.46x (1.14-1.64) in the same runs, alte
 With dropout 0 the rest goes to numpy compute (cProfile: the products, ~40%, of which np.matmul on the
 (32, 4, 32, 16) attention stacks is a third, softmax, elementwise passes) and the engine's per-node cost; with
 dropout 0.1, drawing the masks (float64 uniforms, ~0.9 ms for each of 8 calls per step) is a fifth of the step.
-LSTM 1.47x (median of 5 runs at load average ~1, 1.45-1.48; our step 11.3-12.2 ms, PyTorch's 7.8-8.4 ms), where each layer is one
+LSTM 1.47x (median of 10 runs at load average ~1, 1.43-1.50; our step 11.3-12.7 ms, PyTorch's 7.8-8.7 ms), where each layer is one
 node for the whole sequence (ops.LSTMLayer; 2.2-2.5x with one fused ops.LSTMCell node per step, 3.2-3.3x with
 the ~35 composed nodes per step before it). PyTorch hands the layer to oneDNN (mkldnn_rnn_layer: ~2.5 ms forward,
 ~4.6 ms backward) and spends ~1.3 ms on the loss, SGD and zero_grad. Ours (cProfile and per-line timing): the
