@@ -42,6 +42,7 @@ from .gradcheck import gradcheck, gradgradcheck
 from .interop import from_dlpack, from_numpy
 from .functional import split, chunk, unbind
 from .functional import lstm_cell
+from .functional import lstm_layer
 from . import func  # function transforms (torch.func): func.grad, func.jacrev, func.hessian, func.vmap, ...
 
 __version__ = "0.1.0"

@@ -36,3 +36,4 @@ from .indexing import (gather, take_along_dim, take_along_axis, index_select, sc
 from .einsum import einsum
 
 from .recurrent import lstm_cell
+from .recurrent import lstm_layer

@@ -355,6 +355,33 @@ def _lstm_outputs(b, node, t, z, c):
     return b.cache[key][k]
 
 
+def _lstm_layer(b, node, t, ins):
+    """Output k (y, h_T or c_T) of a whole LSTM layer: ONNX's LSTM operator, one direction ("reverse" for a
+    reversed layer). Its gate order is i, o, f, c: the weight and bias rows are gathered (Gather) from PyTorch's
+    i, f, g, o; Unsqueeze/Squeeze add and drop its direction axis. The three outputs come from one LSTM node."""
+    key = ("lstm-layer", id(node))
+    if key not in b.cache:
+        dt = t.dtype
+        x, h0, c0, w_ih, w_hh, *bias = (b.value(v, dt) for v in node.inputs)
+        H = node.inputs[4].shape[1]
+        rows = b.ints(np.concatenate([np.arange(k * H, (k + 1) * H) for k in (0, 3, 1, 2)]), "lstm_gate_rows")
+        axis0 = b.ints([0], "axes")
+        w, r = (b.add("Unsqueeze", [b.add("Gather", [v, rows], axis=0), axis0]) for v in (w_ih, w_hh))
+        bb = ""
+        if bias:  # NOTE: ONNX's B is [Wb, Rb] (8H): the two biases, each in ONNX's gate order
+            bb = b.add("Unsqueeze", [b.add("Concat", [b.add("Gather", [v, rows], axis=0) for v in bias], axis=0),
+                                     axis0], "lstm_bias")
+        h, c = (b.add("Unsqueeze", [v, axis0]) for v in (h0, c0))
+        base = f"{b.prefix}.lstm" if b.prefix else "lstm"
+        outs = [b.fresh(base + part) for part in ("_y", "_h", "_c")]
+        b.nodes.append(b.helper.make_node("LSTM", [x, w, r, bb, "", h, c], outs, name=outs[0], hidden_size=int(H),
+                                          direction="reverse" if node.reverse else "forward"))
+        b.cache[key] = (b.add("Squeeze", [outs[0], b.ints([1], "axes")]), b.add("Squeeze", [outs[1], axis0]),
+                        b.add("Squeeze", [outs[2], axis0]))
+    k = next(i for i, r in enumerate(node._outputs) if r is not None and r() is t)
+    return b.cache[key][k]
+
+
 def _layer_norm(b, node, t, ins):
     """LayerNormalization (opset 17+, float32) over the last naxes axes; below opset 17 or in float64 (ONNX
     Runtime's kernel is float32 only) the same math in elementary ops: d = x - mean(x), d / sqrt(mean(d * d) + eps)."""
@@ -644,7 +671,7 @@ EMIT: Dict[str, Callable] = {
     "GetItem": _getitem, "Concatenate": _concatenate, "Split": _split,
     "Linear": _linear, "MatMul": _matmul, "MatMulTransA": _matmul_trans_a,
     "Pad": _pad, "Unfold": _unfold, "Fold": _fold,
-    "LSTMPointwise": _lstm_pointwise, "LSTMCell": _lstm_cell,
+    "LSTMPointwise": _lstm_pointwise, "LSTMCell": _lstm_cell, "LSTMLayer": _lstm_layer,
     # math, scan and einsum primitives
     "Sin": _unary("Sin"), "Cos": _unary("Cos"), "Tan": _unary("Tan"), "Asin": _unary("Asin"),
     "Acos": _unary("Acos"), "Atan": _unary("Atan"), "Sinh": _unary("Sinh"), "Cosh": _unary("Cosh"),

@@ -108,11 +108,13 @@ class _RNNBase(Module):
             raise ShapeError(f"{type(self).__name__}: the input sequence is empty (length 0)")
         dtype = self.weight_ih_l0._data.dtype
         H = self.hidden_size
+        if self.mode == "LSTM":
+            return self._run_lstm(x, states, n, dtype)
         # NOTE: the sequence is handled as a list of per-step tensors: each layer's outputs feed the next layer
         # directly, with no slicing of a stacked tensor (whose backward would cost a full-size scatter per step).
         # RNN runs feature-major: per step (features, N) columns, one matmul of [W_ih, W_hh, b] with [x_t; h; 1].
-        # LSTM and GRU run on (N, features) rows: LSTM steps are one fused node each (am.lstm_cell).
-        cols = self.mode not in ("GRU", "LSTM")
+        # GRU runs on (N, features) rows (LSTM: _run_lstm, one node per layer and direction).
+        cols = self.mode != "GRU"
         if cols:
             xt = AF.transpose(x, (1, 2, 0) if self.batch_first else (0, 2, 1))  # (T, in, N)
             xs = [xt[t] for t in range(T)]
@@ -143,9 +145,36 @@ class _RNNBase(Module):
         output = AF.transpose(AF.stack(xs, axis=0), (2, 0, 1) if self.batch_first else (0, 2, 1))
         return output, [AF.transpose(AF.stack(f, axis=0), (0, 2, 1)) for f in finals]
 
+    def _run_lstm(self, x, states, n: int, dtype):
+        """LSTM: each layer and direction is one node over the whole (T, N, features) sequence
+        (am.lstm_layer); bidirectional outputs are concatenated on the feature axis."""
+        if self.batch_first:
+            x = AF.swapaxes(x, 0, 1)
+        zero = AF.zeros((n, self.hidden_size), dtype=dtype)
+        finals = [[], []]
+        for layer in range(self.num_layers):
+            outs = []
+            for d, suffix in enumerate(self._suffixes):
+                k = layer * self._directions + d
+                h0, c0 = (zero if s is None else s[k] for s in states)
+                y, (h, c) = AF.lstm_layer(x, (h0, c0), *self._lstm_weights(layer, suffix), reverse=d == 1)
+                outs.append(y)
+                finals[0].append(h)
+                finals[1].append(c)
+            x = outs[0] if len(outs) == 1 else AF.concatenate(outs, axis=-1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = _dropout(x, self.dropout, True)
+        if self.batch_first:
+            x = AF.swapaxes(x, 0, 1)
+        return x, [AF.stack(f, axis=0) for f in finals]
+
+    def _lstm_weights(self, layer: int, suffix: str):
+        w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
+        return (w_ih, w_hh) if b_ih is None else (w_ih, w_hh, b_ih, b_hh)
+
     def _direction(self, xs, order, state, weights, n: int):
         """Run one layer in one direction over the steps in ``order``; returns (outputs in time order, final
-        state tuple). GRU and LSTM steps take and give (N, features) rows, RNN steps (features, N) columns."""
+        state tuple). GRU steps take and give (N, features) rows, RNN steps (features, N) columns."""
         w_ih, w_hh, b_ih, b_hh = weights
         outs = [None] * len(xs)
         if self.mode == "GRU":
@@ -154,12 +183,6 @@ class _RNNBase(Module):
                 h = gru_step(AF.linear(xs[t], w_ih, b_ih), h, w_hh, b_hh)
                 outs[t] = h
             return outs, (h,)
-        if self.mode == "LSTM":
-            h, c = state
-            for t in order:  # NOTE: one node per step (ops.LSTMCell: both products, biases, gates, state update)
-                h, c = AF.lstm_cell(xs[t], (h, c), w_ih, w_hh, b_ih, b_hh)
-                outs[t] = h
-            return outs, (h, c)
         # NOTE: [W_ih, W_hh, b_ih + b_hh] @ [x_t; h; 1]: one matmul per step for both products and the bias
         parts = [w_ih, w_hh]
         tail = []

@@ -180,6 +180,11 @@ CASES = [
      [(3, 2), (3, 1), (3, 1), (4, 2), (4, 1)]),
     ("lstm-cell-unbatched", "LSTMCell", lambda x, h, c, wi, wh: am.lstm_cell(x, (h, c), wi, wh)[0],
      [(3,), (2,), (2,), (8, 3), (8, 2)]),
+    ("lstm-layer", "LSTMLayer", lambda x, h, c, wi, wh, bi, bh: _flat(am.lstm_layer(x, (h, c), wi, wh, bi, bh)),
+     [(5, 2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
+    ("lstm-layer-reverse-no-bias-c-only", "LSTMLayer",
+     lambda x, h, c, wi, wh: am.lstm_layer(x * 2.0, (h, c), wi, wh, reverse=True)[1][1],
+     [(4, 3, 2), (3, 1), (3, 1), (4, 2), (4, 1)]),
     # math primitives (ops/math.py); inputs moved into each function's domain
     ("sin", "Sin", lambda a: am.sin(a * 3.0), [(3, 4)]),
     ("cos", "Cos", lambda a: am.cos(a * 3.0), [(3, 4)]),
@@ -541,9 +546,9 @@ class SelfAttention(nn.Module):
 
 
 class Sequence(nn.Module):
-    def __init__(self, cls):
+    def __init__(self, cls, **kw):
         super().__init__()
-        self.rnn = cls(3, 5, num_layers=2, batch_first=True)
+        self.rnn = cls(3, 5, num_layers=2, batch_first=True, **kw)
 
     def forward(self, x):
         out, h = self.rnn(x)
@@ -558,6 +563,11 @@ class CausalEncoder(nn.Module):
 
     def forward(self, x):
         return self.encoder(x, is_causal=True)
+
+
+def _flat(out):
+    """(y, (h, c)) -> (y, h, c)"""
+    return (out[0], *out[1])
 
 
 def _layer(make):
@@ -581,9 +591,10 @@ LAYERS = {  # name: (make, example shape with the batch axis as None, batch axis
                                     (None, 5, 8), 0, {"LayerNormalization", "Erf"}),
     "transformer-sequence-first": (lambda: TE(8, 2, 16), (5, None, 8), 1, {"LayerNormalization"}),
     "transformer-encoder-causal": (CausalEncoder, (None, 5, 8), 0, {"LayerNormalization", "Where"}),
-    # NOTE: no op names asserted for the recurrent layers: a fused cell primitive may map to other ONNX ops
+    # NOTE: GRU: no op names asserted (a fused cell primitive may map to other ONNX ops); LSTM: ONNX's LSTM
     "gru": (lambda: Sequence(nn.GRU), (None, 4, 3), 0, set()),
-    "lstm": (lambda: Sequence(nn.LSTM), (None, 4, 3), 0, set()),
+    "lstm": (lambda: Sequence(nn.LSTM), (None, 4, 3), 0, {"LSTM"}),
+    "lstm-bidirectional": (lambda: Sequence(nn.LSTM, bidirectional=True), (None, 4, 3), 0, {"LSTM"}),
 }
 
 
