@@ -221,29 +221,47 @@ def _backward_arrays(ctx, gy, gh, gc) -> tuple:
 
 
 def _backward_tensors(ctx, gy, gh, gc) -> tuple:
-    """LSTMLayer's backward under create_graph: the steps recomputed with ``lstm_cell`` (recorded Tensor ops)
-    from the node's inputs, then differentiated by a reentrant ``grad`` with create_graph, so the gradients are
-    themselves differentiable (to any order)."""
+    """LSTMLayer's backward under create_graph: the steps recomputed as recorded ``ops.LSTMCell`` nodes from the
+    node's inputs, then BPTT through them by calling each cell's own backward (its Tensor-op path) in reverse
+    order, so the gradients are themselves differentiable (to any order).
+
+    NOTE: the cells' backward is called directly, not through the engine (a reentrant ``grad`` would walk on
+    past this node's inputs into the rest of the graph: with one input computed from another, e.g. h0 from x,
+    it returned total instead of partial derivatives, and the engine then counted the shared path twice).
+    """
     from .. import functional as F
-    from ..engine import grad
+    from .recurrent import LSTMCell
 
     ins = ctx.inputs
     x, h, c = ins[:3]
     weights = ins[3:]
     T = x.shape[0]
     xs = F.unbind(x, 0)
-    ys = [None] * T
-    for t in (range(T - 1, -1, -1) if ctx.reverse else range(T)):
-        h, c = F.lstm_cell(xs[t], (h, c), *weights)
-        ys[t] = h
-    outs, seeds = [], []
-    for o, g in ((F.stack(ys, 0), gy), (h, gh), (c, gc)):
-        if g is not None:
-            outs.append(o)
-            seeds.append(g)
-    wanted = [i for i, n in enumerate(ctx.needs_input_grad) if n]
-    gs = grad(outs, [ins[i] for i in wanted], seeds, create_graph=True, allow_unused=True)
-    out = [None] * len(ins)
-    for i, g in zip(wanted, gs):
-        out[i] = g
+    order = range(T - 1, -1, -1) if ctx.reverse else range(T)
+    cells = [None] * T
+    for t in order:
+        h, c = LSTMCell.apply(xs[t], h, c, *weights)
+        cells[t] = h.grad_fn
+    gys = F.unbind(gy, 0) if gy is not None else None
+    gxs = [None] * T
+    gw = [None] * len(weights)
+    for t in reversed(order):
+        node = cells[t]
+        if gys is not None:
+            gh = gys[t] if gh is None else gh + gys[t]
+        res = node.backward(node, gh, gc)
+        gxs[t], gh, gc = res[:3]
+        for k, g in enumerate(res[3:]):
+            if g is not None:
+                gw[k] = g if gw[k] is None else gw[k] + g
+    need = ctx.needs_input_grad
+    gx = None
+    if need[0]:
+        zero = None
+        for t in range(T):
+            if gxs[t] is None:  # NOTE: no gradient reached step t's input (cannot happen with gy given)
+                zero = zero if zero is not None else _make(np.zeros(x.shape[1:], x._data.dtype))
+                gxs[t] = zero
+        gx = F.stack(gxs, 0)
+    out = [gx, gh if need[1] else None, gc if need[2] else None] + [g if n else None for g, n in zip(gw, need[3:])]
     return tuple(out)
