@@ -189,10 +189,20 @@ def _torch_dims(op: str, axis, keepdims, dim, keepdim):
 
     Call it only when ``dim`` or ``keepdim`` was given, so the numpy spelling costs nothing.
     """
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
-        axis = dim
+    axis = _one_of(op, axis, dim, "axis", "dim")
     if keepdim is not None:
         keepdims = keepdim
     return axis, keepdims
+
+
+def _one_of(op: str, value, other, name: str, other_name: str):
+    """An argument with two spellings (numpy's ``axis``, PyTorch's ``dim``): the one that was given, or None.
+
+    Raises:
+        TypeError: if both were given.
+    """
+    if other is None:
+        return value
+    if value is not None:
+        raise TypeError(f"{op}: got both {name}={value!r} and {other_name}={other!r}; pass one of them")
+    return other

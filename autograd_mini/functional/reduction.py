@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor, _make
-from ._args import Axis, _axes, _axis, _count, _torch_dims, as_tensor
+from ._args import Axis, _axes, _axis, _count, _one_of, _torch_dims, as_tensor
 from .elementwise import abs, astype, maximum, minimum, neg, pow, sqrt, where
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -106,9 +106,7 @@ def max(x, axis: Axis = None, keepdims: bool = False, *, dim: Optional[int] = No
         return maximum(x, axis)
     x = as_tensor(x)
     if dim is not None:
-        if axis is not None:
-            raise TypeError(f"max: got both axis={axis!r} and dim={dim!r}; pass one of them")
-        return _with_indices(x, dim, bool(keepdim), "max")
+        return _with_indices(x, _one_of("max", dim, axis, "dim", "axis"), bool(keepdim), "max")
     if keepdim is not None:
         keepdims = keepdim
     return _max_values(x, _axes(axis, x.ndim, "max"), keepdims, "max")
@@ -124,9 +122,7 @@ def min(x, axis: Axis = None, keepdims: bool = False, *, dim: Optional[int] = No
         return minimum(x, axis)
     x = as_tensor(x)
     if dim is not None:
-        if axis is not None:
-            raise TypeError(f"min: got both axis={axis!r} and dim={dim!r}; pass one of them")
-        return _with_indices(x, dim, bool(keepdim), "min")
+        return _with_indices(x, _one_of("min", dim, axis, "dim", "axis"), bool(keepdim), "min")
     if keepdim is not None:
         keepdims = keepdim
     return _min_values(x, _axes(axis, x.ndim, "min"), keepdims, "min")
@@ -172,10 +168,8 @@ def amin(x, dim: Axis = None, keepdim: bool = False, *, axis: Axis = None, keepd
 
 
 def _resolve_amax(dim, axis, keepdim, keepdims, op):
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one of them")
-        dim = axis
+    """(dim, keepdim) of a function with PyTorch's spelling first and numpy's as aliases; () means every axis."""
+    dim = _one_of(op, dim, axis, "dim", "axis")
     if keepdims is not None:
         keepdim = keepdims
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
@@ -317,10 +311,7 @@ def median(x, dim: Optional[int] = None, keepdim: bool = False, *, axis: Optiona
     elements, a 0-d tensor. With dim: the named tuple (values, indices). The gradient goes to that element."""
     from .indexing import _take_along, argsort  # NOTE: late import: indexing imports this module
 
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"median: got both dim={dim!r} and axis={axis!r}; pass one of them")
-        dim = axis
+    dim = _one_of("median", dim, axis, "dim", "axis")
     if keepdims is not None:
         keepdim = keepdims
     x = as_tensor(x)
@@ -382,10 +373,7 @@ def cummin(x, dim: Optional[int] = None, *, axis: Optional[int] = None):
 def _cum_extreme(x, dim, axis, ufunc, op):
     from .indexing import _take_along  # NOTE: late import: indexing imports this module
 
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one of them")
-        dim = axis
+    dim = _one_of(op, dim, axis, "dim", "axis")
     if dim is None:
         raise TypeError(f"{op}() missing the dim (axis) to scan along")
     x = as_tensor(x)
@@ -402,10 +390,7 @@ def _cum_extreme(x, dim, axis, ufunc, op):
 
 
 def _scan_args(x, axis, dim, dtype, op):
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one of them")
-        axis = dim
+    axis = _one_of(op, axis, dim, "axis", "dim")
     x = as_tensor(x)
     if dtype is not None:
         x = astype(x, dtype)

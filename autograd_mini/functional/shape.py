@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._args import Axis, _axes, _axis, as_tensor
+from ._args import Axis, _axes, _axis, _one_of, as_tensor
 
 
 def reshape(x, *shape) -> Tensor:
@@ -395,9 +395,7 @@ def _split_axis(op: str, x: Tensor, dim, axis) -> int:
     if axis is None and type(dim) is int and -nd <= dim < nd and nd:
         return dim % nd  # NOTE: the common case (LSTM and GRU cells split their gates at every step)
     if axis is not None:
-        if dim not in (None, 0):
-            raise TypeError(f"{op}: got both dim={dim!r} and axis={axis!r}; pass one of them")
-        dim = axis
+        dim = _one_of(op, None if dim == 0 else dim, axis, "dim", "axis")  # NOTE: 0 is dim's default
     if dim is None:
         dim = 0
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):

@@ -463,3 +463,19 @@ def test_int_and_bool_dtypes_like_torch():
     for ours, theirs in pairs:
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
         assert ours.dtype == theirs.numpy().dtype
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: am.sum(x, axis=0, dim=1),
+    lambda x: am.max(x, axis=0, dim=1),
+    lambda x: am.min(x, axis=0, dim=1),
+    lambda x: am.amax(x, dim=0, axis=1),
+    lambda x: am.median(x, dim=0, axis=1),
+    lambda x: am.cummax(x, dim=0, axis=1),
+    lambda x: am.cumsum(x, axis=0, dim=1),
+    lambda x: am.split(x, 1, dim=1, axis=0),
+])
+def test_axis_and_dim_together_is_an_error_naming_both(call):
+    x = am.Tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match=r"got both (axis=\d and dim=\d|dim=\d and axis=\d); pass one of them"):
+        call(x)
