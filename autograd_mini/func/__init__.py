@@ -275,12 +275,19 @@ def _pick(jac, multi_out: bool, multi_in: bool):
 # ----- grad and value_and_grad ----------------------------------------------------------------------------
 
 
-def _grad_and_value(f, argnums, has_aux, name, args, kwargs):
+def _traced(f, argnums, has_aux, name, args, kwargs):
+    """Run f with the arguments picked by argnums as fresh differentiable leaves (see _lift):
+    (output, aux, those leaves, whether argnums was a tuple, whether to keep the graph (see _lift))."""
     nums, multi = _argnums(argnums, len(args), name)
     new, wrt, cg = _lift(args, nums, name)
     with _Differentiating():
         out = f(*new, **kwargs)
     out, aux = _split_aux(out, has_aux, name)
+    return out, aux, wrt, multi, cg
+
+
+def _grad_and_value(f, argnums, has_aux, name, args, kwargs):
+    out, aux, wrt, multi, cg = _traced(f, argnums, has_aux, name, args, kwargs)
     out = _as_output(out, name)
     if out.ndim != 0:
         raise ValueError(f"{name}: the function must return a scalar (a 0-d Tensor), got shape {out.shape}; "
@@ -349,10 +356,7 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     name = "func.vjp"
     if not primals:
         raise ValueError(f"{name}: give at least one primal to differentiate with respect to")
-    new, wrt, cg = _lift(primals, tuple(range(len(primals))), name)
-    with _Differentiating():
-        out = f(*new)
-    out, aux = _split_aux(out, has_aux, name)
+    out, aux, wrt, _, cg = _traced(f, tuple(range(len(primals))), has_aux, name, primals, {})
     outs, multi = _flat_outputs(out, name)
 
     def vjp_fn(cotangents):
@@ -368,11 +372,18 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     return (shown, vjp_fn, _done(aux, cg)) if has_aux else (shown, vjp_fn)
 
 
-def _jvp_outs(outs, wrt, tangents, create_graph):
-    """J v by the double-VJP trick: g(u) = J^T u is linear in u, so d <g(u), v> / d u = J v (at any u)."""
+def _transposed(outs, wrt):
+    """(us, gs): g_i(u) = sum_k J_ki^T u_k recorded with create_graph, for fresh leaves u_k of the outputs'
+    shapes (zeros: g is linear in u, so its derivative in u does not depend on where it is taken)."""
     us = [_make(np.zeros(o.shape, dtype=o.dtype), requires_grad=True) for o in outs]
     with enable_grad():
         gs = _vjp(outs, wrt, us, create_graph=True)
+    return us, gs
+
+
+def _jvp_outs(outs, wrt, tangents, create_graph):
+    """J v by the double-VJP trick: g(u) = J^T u is linear in u, so d <g(u), v> / d u = J v (at any u)."""
+    us, gs = _transposed(outs, wrt)
     return _vjp(gs, us, tangents, create_graph)
 
 
@@ -426,11 +437,7 @@ def jacrev(f: Callable, argnums: Argnums = 0, *, has_aux: bool = False, chunk_si
 
     def jacrev_f(*args, **kwargs):
         name = "func.jacrev"
-        nums, multi_in = _argnums(argnums, len(args), name)
-        new, wrt, cg = _lift(args, nums, name)
-        with _Differentiating():
-            out = f(*new, **kwargs)
-        out, aux = _split_aux(out, has_aux, name)
+        out, aux, wrt, multi_in, cg = _traced(f, argnums, has_aux, name, args, kwargs)
         outs, multi_out = _flat_outputs(out, name)
         jac = _pick(_jacobian_rows(outs, wrt, cg, chunk_size), multi_out, multi_in)
         return (jac, _done(aux, cg)) if has_aux else jac
@@ -447,15 +454,9 @@ def jacfwd(f: Callable, argnums: Argnums = 0, has_aux: bool = False) -> Callable
 
     def jacfwd_f(*args, **kwargs):
         name = "func.jacfwd"
-        nums, multi_in = _argnums(argnums, len(args), name)
-        new, wrt, cg = _lift(args, nums, name)
-        with _Differentiating():
-            out = f(*new, **kwargs)
-        out, aux = _split_aux(out, has_aux, name)
+        out, aux, wrt, multi_in, cg = _traced(f, argnums, has_aux, name, args, kwargs)
         outs, multi_out = _flat_outputs(out, name)
-        us = [_make(np.zeros(o.shape, dtype=o.dtype), requires_grad=True) for o in outs]
-        with enable_grad():
-            gs = _vjp(outs, wrt, us, create_graph=True)  # g_i(u) = sum_k J_ki^T u_k, linear in u
+        us, gs = _transposed(outs, wrt)  # g_i(u) = sum_k J_ki^T u_k, linear in u
         jac = [[None] * len(wrt) for _ in outs]
         for i, (g, x) in enumerate(zip(gs, wrt)):
             cols = _jacobian_of(g, us, cg)  # J_ki e_c for every input element c, every output k
