@@ -233,8 +233,8 @@ def _run_backward(
                         gx = sum_to(gx, xd.shape)  # NOTE: the ONLY place broadcasting is undone
                     if gx._data.dtype is not xd.dtype:
                         gx = astype(gx, xd.dtype)
-                if xd.nbytes > _KEEP_BYTES:  # NOTE: counted only for values backward may drop (see "steal")
-                    uses[x] = uses.get(x, 0) + 1
+                if xd.nbytes > _KEEP_BYTES and x.grad_fn is not None:  # NOTE: counted only for values backward
+                    uses[x] = uses.get(x, 0) + 1  # may drop (see "steal"): big ones, made by nodes (not leaves)
                 prev = get(x)
                 if prev is None:
                     grads[x] = gx

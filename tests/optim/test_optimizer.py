@@ -438,6 +438,61 @@ def test_step_bumps_the_version_of_each_updated_parameter_once(cls, kwargs):
     assert [p._version - v for p, v in zip(params, before)] == [1, 0, 1]  # parameter 1 has no grad: untouched
 
 
+def test_versions_stay_exact_across_many_steps_mixed_with_other_changes():
+    """Reads in between, other in-place changes, a step that skips a parameter and a second optimizer over the
+    same parameter: each parameter's version is the number of changes it saw."""
+    a, b = param(), param()
+    opt, other = SGD([a, b], lr=0.1), SGD([a], lr=0.1)
+    expected = {"a": 0, "b": 0}
+
+    def step(with_b=True, opt=opt):
+        a.grad = Tensor(np.ones(2))
+        b.grad = Tensor(np.ones(2)) if with_b else None
+        opt.step()
+        expected["a"] += 1
+        expected["b"] += with_b
+
+    for _ in range(3):
+        step()
+    assert (a._version, b._version) == (expected["a"], expected["b"])
+    step(); step()
+    with am.no_grad():
+        a.add_(1.0)  # a change by another means, between steps
+    expected["a"] += 1
+    step(with_b=False)  # b has no gradient: not changed
+    step(with_b=False, opt=other)  # a second optimizer over a
+    step(); step()
+    assert (a._version, b._version) == (expected["a"], expected["b"])
+
+
+def test_two_optimizers_over_one_parameter_interleaved_still_raise():
+    # the change that matters is the newest one, made by the optimizer that also made the oldest
+    w = am.Tensor([2., 2., 2.], requires_grad=True)
+    first, second = SGD([w], lr=1.0), SGD([w], lr=1.0)
+    for opt in (first, second):
+        w.grad = am.Tensor(np.ones(3))
+        opt.step()
+    y = (am.Tensor([1., 2., 3.], requires_grad=True) * w).sum()
+    w.grad = am.Tensor(np.ones(3))
+    first.step()  # after y's node
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+
+
+def test_backward_after_steps_names_the_saved_and_current_versions():
+    w = am.Tensor([2., 2., 2.], requires_grad=True)
+    opt = SGD([w], lr=1.0)
+    for _ in range(2):  # two steps before the graph: its node sees version 2
+        w.grad = am.Tensor(np.ones(3))
+        opt.step()
+    y = (am.Tensor([1., 2., 3.], requires_grad=True) * w).sum()
+    for _ in range(3):  # three after: current version 5
+        w.grad = am.Tensor(np.ones(3))
+        opt.step()
+    with pytest.raises(RuntimeError, match=r"saved version 2, current version 5"):
+        y.backward()
+
+
 def _issue_program():
     """The program of the bug report: before version bumps, x.grad silently became [100, 100, 100]."""
     x = am.Tensor([1., 2., 3.], requires_grad=True)
