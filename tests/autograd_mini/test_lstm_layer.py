@@ -67,6 +67,32 @@ def test_forward_matches_lstm_cell_steps(T, n, n_in, hidden, reverse, bias, seed
     assert outs[0].grad_fn.name == "LSTMLayer"
 
 
+@settings(max_examples=30)
+@given(T=st.integers(1, 4), n=st.integers(1, 3), n_in=st.integers(1, 4), hidden=st.integers(1, 9),
+       small=st.sampled_from([1, 40, 300]), reverse=st.booleans(), seed=st.integers(0, 9999))
+def test_forward_in_row_blocks_matches_the_steps(T, n, n_in, hidden, small, reverse, seed):
+    # the per-step product runs in row blocks (at most _SMALL_GEMM multiply-adds each, rows a multiple of 16):
+    # with a small limit even these sizes split, into blocks of 16 rows and a shorter last one
+    from autograd_mini.ops import recurrent_layer
+
+    args = random_layer(np.random.default_rng(seed), T, n, n_in, hidden, scale=3.0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(recurrent_layer, "_SMALL_GEMM", small)
+        outs = layer(reverse)(*args)
+    for a, b in zip(outs, steps(reverse)(*args)):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-14)
+
+
+def test_a_layer_big_enough_to_split_matches_the_steps():
+    # 4H K N = 200 * 61 * 100 > 10^6: two blocks, of 112 and 88 rows
+    from autograd_mini.ops.recurrent_layer import _block_rows
+
+    assert _block_rows(200, 61 * 100) == 112
+    args = random_layer(np.random.default_rng(0), 3, 100, 10, 50)
+    for a, b in zip(layer(False)(*args), steps(False)(*args)):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-13)
+
+
 def test_float32_gates_are_accurate_to_rounding():
     # sigmoid is computed as (1 + tanh(z/2)) / 2: its absolute error must stay at float32 rounding, also for
     # saturated gates and beyond exp's float32 range (|z| > 88). Inputs and weights are small multiples of 1/8, so
