@@ -5,7 +5,8 @@ Every change the library makes to a tensor's values (an in-place method, ``t[idx
 Tensors that share memory (views made by reshape, slicing, ``detach()``) share one counter, as in PyTorch:
 the counter belongs to the array that owns the memory.
 
-The check costs nothing on the usual path. Every mutation takes a stamp from the counter that numbers graph
+Optimizer steps are recorded and added to the counters in batches (``bump_arrays``); every read goes through
+``_counter``, which adds them first. The check costs nothing on the usual path. Every mutation takes a stamp from the counter that numbers graph
 nodes (``Function.seq``), so "changed after this node was recorded" is ``stamp > node.seq``; backward looks
 at a node's saved tensors only when some mutation happened after the oldest node of the graph.
 
@@ -14,6 +15,7 @@ the counter, as writing through ``.data`` does in PyTorch.
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from collections import deque
 
@@ -50,7 +52,8 @@ def _forget(key: int, ref) -> None:
         del _counters[key]
 
 
-def _counter(a: np.ndarray, create: bool):
+def _lookup(a: np.ndarray, create: bool):
+    """The counter of a's memory as recorded so far (without the pending optimizer steps: see ``_counter``)."""
     owner = _owner(a)
     key = id(owner)
     c = _counters.get(key)
@@ -63,6 +66,13 @@ def _counter(a: np.ndarray, create: bool):
     c.count = 0
     c.stamps = deque((0,), maxlen=32)
     return c
+
+
+def _counter(a: np.ndarray, create: bool):
+    """The counter of a's memory, up to date: every read or change of a counter goes through here."""
+    if _steps:
+        _flush_steps()
+    return _lookup(a, create)
 
 
 def version(t: Tensor) -> int:
@@ -80,20 +90,42 @@ def bump(t: Tensor) -> None:
     c.stamps.append(last_stamp)
 
 
-def bump_arrays(arrays) -> None:
+_steps: list = []  # (stamp, arrays) of the optimizer steps not yet added to the counters, oldest first
+_MAX_STEPS = 64
+_flush_lock = threading.Lock()
+
+
+def bump_arrays(arrays: list) -> None:
     """``bump`` the tensors holding each of these arrays (what an optimizer's step just changed), one stamp for
-    all."""
+    all.
+
+    NOTE: recorded here and added to the counters later (``_flush_steps``: the next time anything reads or
+    changes a counter, or every _MAX_STEPS steps). This runs in every training step right after the update has
+    streamed the parameters through the cache, when every object touched costs cache and TLB misses: updating
+    the counters there (a dict, and a counter, a weakref and a deque per parameter) took ~7 us for the four of a
+    2-layer MLP (0.7 us in a loop), and an SGD step over 100 parameters 235 us instead of 207-211 us without
+    counters (now 210-212 us). The engine needs no counter to know that something changed (``last_stamp``).
+    """
     global last_stamp
     if not arrays:
         return
-    stamp = last_stamp = next_seq()
-    get = _counters.get
-    for a in arrays:
-        c = get(id(a))
-        if c is None or c.ref() is not a:  # NOTE: also a view's (its counter is its owner's): rare, resolved here
-            c = _counter(a, True)
-        c.count += 1
-        c.stamps.append(stamp)
+    last_stamp = stamp = next_seq()
+    _steps.append((stamp, arrays))
+    if len(_steps) > _MAX_STEPS:
+        _flush_steps()
+
+
+def _flush_steps() -> None:
+    """Add the recorded optimizer steps to the counters of their arrays, in order."""
+    with _flush_lock:  # NOTE: a step appended by another thread meanwhile stays for the next flush
+        n = len(_steps)
+        steps = _steps[:n]
+        del _steps[:n]
+    for stamp, arrays in steps:
+        for a in arrays:
+            c = _lookup(a, True)
+            c.count += 1
+            c.stamps.append(stamp)
 
 
 def assigned(t: Tensor, old_version: int) -> None:

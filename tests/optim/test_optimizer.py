@@ -465,6 +465,39 @@ def test_versions_stay_exact_across_many_steps_mixed_with_other_changes():
     assert (a._version, b._version) == (expected["a"], expected["b"])
 
 
+def test_a_graph_recorded_among_many_steps_still_raises():
+    # steps are added to the counters in batches (every 64 steps, or when one is read): a graph recorded
+    # between two batches, then more steps, must see the change
+    w = am.Tensor([2., 2., 2.], requires_grad=True)
+    opt = SGD([w], lr=0.01)
+
+    def steps(k):
+        for _ in range(k):
+            w.grad = am.Tensor(np.ones(3))
+            opt.step()
+
+    steps(100)
+    y = (am.Tensor([1., 2., 3.], requires_grad=True) * w).sum()
+    steps(1)
+    with pytest.raises(RuntimeError, match=r"saved version 100, current version 101"):
+        y.backward()
+    steps(99)
+    assert w._version == 200
+
+
+def test_steps_waiting_to_be_counted_stay_few():
+    # a training loop never reads a version: the steps recorded for the counters must not pile up
+    from autograd_mini import inplace
+
+    w = am.Tensor([2., 2., 2.], requires_grad=True)
+    opt = SGD([w], lr=0.01)
+    for _ in range(3 * inplace._MAX_STEPS):
+        w.grad = am.Tensor(np.ones(3))
+        opt.step()
+        assert len(inplace._steps) <= inplace._MAX_STEPS
+    assert w._version == 3 * inplace._MAX_STEPS
+
+
 def test_two_optimizers_over_one_parameter_interleaved_still_raise():
     # the change that matters is the newest one, made by the optimizer that also made the oldest
     w = am.Tensor([2., 2., 2.], requires_grad=True)
