@@ -47,8 +47,8 @@ def clip_grad_norm_(parameters: ParamsOrTensor, max_norm: float, norm_type: floa
         return 0.0
     norm_type = float(norm_type)
     # NOTE: norms accumulate in float64, so float32 gradients with many elements lose no precision
-    norms = [np.linalg.norm(np.ravel(np.asarray(p.grad.data, dtype=np.float64)), ord=norm_type) for p in params]
-    total = float(np.linalg.norm(np.array(norms), ord=norm_type))
+    norms = [_norm(np.ravel(np.asarray(p.grad.data, dtype=np.float64)), norm_type) for p in params]
+    total = _norm(np.array(norms), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"the total norm of order {norm_type} of the gradients is {total}, so they "
                            "cannot be clipped; pass error_if_nonfinite=False to clip anyway")
@@ -58,6 +58,16 @@ def clip_grad_norm_(parameters: ParamsOrTensor, max_norm: float, norm_type: floa
             g = p.grad.data
             p.grad = Tensor(g * np.asarray(coef, dtype=g.dtype))
     return total
+
+
+def _norm(x: np.ndarray, p: float) -> float:
+    """||x||_p of a float64 vector, computed on x / 2^k with 2^k near max |x| (exact), so that |x|^p neither
+    underflows (gradients of 1e-110 have a cube of 0) nor overflows."""
+    largest = float(np.max(np.abs(x))) if x.size else 0.0
+    if p == math.inf or not 0.0 < largest < math.inf:  # NOTE: zeros, inf and nan as numpy gives them
+        return float(np.linalg.norm(x, ord=p))
+    scale = math.ldexp(1.0, math.frexp(largest)[1] - 1)
+    return scale * float(np.linalg.norm(x / scale, ord=p))
 
 
 def clip_grad_value_(parameters: ParamsOrTensor, clip_value: float) -> None:

@@ -153,3 +153,13 @@ def test_clip_grad_value_on_a_shared_gradient():
 def test_invalid_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call([Tensor(np.zeros(1), requires_grad=True)])
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("size", [1e-110, 1e200])
+def test_norms_of_tiny_and_huge_gradients_neither_underflow_nor_overflow(size, norm_type):
+    # |g|^p of 1e-110 is 0 for p = 3, and of 1e200 inf for p = 2: the norm is taken of g scaled near 1 first
+    p = Tensor(np.zeros(2), requires_grad=True)
+    p.grad = Tensor(np.array([3.0, 4.0]) * size)
+    expected = (3.0 ** norm_type + 4.0 ** norm_type) ** (1 / norm_type) * size
+    assert clip_grad_norm_([p], max_norm=math.inf, norm_type=norm_type) == pytest.approx(expected, rel=1e-14)
