@@ -21,19 +21,19 @@ composed one gave 1.03x (0.99-1.06) and 1.46x (1.14-1.64) in the same runs, alte
 With dropout 0 the rest goes to numpy compute (cProfile: the products, ~40%, of which np.matmul on the
 (32, 4, 32, 16) attention stacks is a third, softmax, elementwise passes) and the engine's per-node cost; with
 dropout 0.1, drawing the masks (float64 uniforms, ~0.9 ms for each of 8 calls per step) is a fifth of the step.
-LSTM 1.47x (median of 10 runs at load average ~1, 1.43-1.50; our step 11.3-12.7 ms, PyTorch's 7.8-8.7 ms), where each layer is one
+LSTM 1.43x (3 runs: 1.40, 1.46, 1.43; our step 12.0-12.8 ms, PyTorch's 8.4-8.9 ms), where each layer is one
 node for the whole sequence (ops.LSTMLayer; 2.2-2.5x with one fused ops.LSTMCell node per step, 3.2-3.3x with
 the ~35 composed nodes per step before it). PyTorch hands the layer to oneDNN (mkldnn_rnn_layer: ~2.5 ms forward,
-~4.6 ms backward) and spends ~1.3 ms on the loss, SGD and zero_grad. Ours (cProfile and per-line timing): the
-node's forward ~4.4 ms = 50 products W (512, 161) @ [h; x_t; 1] (~47 us each, 2.35 ms) + ~16 numpy passes a step
-over (128..640, 32) blocks (~1.9 ms, half of it computing in cache what backward needs) + 0.2 ms to lay out y;
-its backward ~5.6 ms = 49 products dz @ w_hh (~40 us, 2.0 ms) + the weight gradients of all steps in one
-product (1.85 ms) + 6 passes a step (~1.0 ms) + copies (~0.3 ms); ~1.1 ms outside the node (loss, SGD, engine).
-The products alone (~6.2 ms) plus that last ~1.1 ms are ~0.95x of PyTorch's whole step: each per-step product
-has a fixed ~15-20 us (its time grows ~1 us per column of N: OpenBLAS packs the weights at every call, which
-oneDNN can do once per sequence), and
-each numpy pass is a separate call (1-3 us at this size, 9 us when the memory it writes is cold), so 1.0x is
-out of reach for a numpy loop; what is left is the elementwise work, already fused as far as numpy allows.
+~4.6 ms backward) and spends ~1.3 ms on the loss, SGD and zero_grad. Ours: the node's forward ~4.7 ms, its
+backward ~6.7 ms, ~0.9 ms outside the node (loss, SGD, engine). Its matrix products, each timed apart: the
+forward's 50 per-step products W (512, 161) @ [h; x_t; 1] 2.15 ms (43 us each, in row blocks that OpenBLAS
+computes without packing W: 54 us as one product), backward's 49 products dz @ w_hh 2.4 ms (49 us each), the
+weight gradients of all steps in one product 2.2 ms (264 MFLOP, ~120 GFLOPS, the same in every operand layout
+tried) and dx 0.64 ms: 7.4 ms. With the 0.9 ms outside, that is ~0.95x PyTorch's whole step before any
+elementwise work, leaving ~0.4 ms for the ~1,100 elementwise numpy calls a step makes (15 a step forward, 7
+backward, already fused as far as numpy allows; each costs ~1 us at least at these sizes, 1-10 us measured).
+So 1.0x is out of reach for a numpy loop: it needs a fused compiled kernel (as oneDNN's), or a BLAS that packs
+the weights once per sequence.
 """
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ class LSTMLayer(Function):
     db_ih = db_hh = sum_t dz_t summed over the batch,  dx_t = dz_t @ w_ih.
 
     NOTE: a primitive for speed. Measured on benchmarks/bench_layers.py (nn.LSTM(32, 128), T 50, N 32,
-    float32, a training step against PyTorch's, one thread): 1.47x with this node, 2.2-2.5x with one fused
+    float32, a training step against PyTorch's, one thread): 1.43x with this node, 2.2-2.5x with one fused
     ops.LSTMCell node a step (the node's cost, forward and backward, and three weight-gradient products on 32
     rows, at every step). Here one node runs the recurrence in numpy:
     - feature-major: per step z^T (4H, N) = W (4H, H+I+1) @ [h; x_t; 1] (N columns), so each gate is a
@@ -57,7 +57,7 @@ class LSTMLayer(Function):
       dh = dz @ w_hh (skipped at the last step unless h0 needs a gradient);
     - the weight gradients of every step are one product DZ (4H, T N) @ [H_prev; X; 1]^T (T N, H+I+1) (the bias
       gradient is its last column), dx one product DZ^T @ w_ih, only if x needs a gradient.
-    Where the rest of the time goes (the per-step products are ~55% of the step): bench_layers.py's docstring.
+    Where the rest of the time goes (the products are ~60% of the step): bench_layers.py's docstring.
     Under create_graph, backward recomputes the steps with ``lstm_cell`` (Tensor ops) from the node's inputs and
     differentiates them (a reentrant ``grad``), so derivatives of any order work; tests compare both paths.
     ``keep=False`` (what lstm_layer passes when no graph will be recorded) skips B.
