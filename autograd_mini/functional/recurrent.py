@@ -35,22 +35,25 @@ def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple:
     w_ih, w_hh = as_tensor(w_ih), as_tensor(w_hh)
     xs, ws, hs = x._data.shape, w_ih._data.shape, w_hh._data.shape
     H = hs[-1] if len(hs) == 2 else -1
+    hc = xs[:-1] + (H,)
     if (len(xs) not in (1, 2) or len(ws) != 2 or ws[1] != xs[-1] or hs != (4 * H, H) or ws[0] != 4 * H
-            or h._data.shape != xs[:-1] + (H,) or c._data.shape != xs[:-1] + (H,)):
+            or h._data.shape != hc or c._data.shape != hc):
         raise ShapeError(
             f"lstm_cell: input {xs}, h {h.shape}, c {c.shape}, w_ih {ws}, w_hh {hs} do not fit: expected input "
             "(N, input_size) or (input_size,), h and c (N, hidden_size), w_ih (4 * hidden_size, input_size) and "
             "w_hh (4 * hidden_size, hidden_size)"
         )
+    b_ih = None if b_ih is None else as_tensor(b_ih)
+    b_hh = None if b_hh is None else as_tensor(b_hh)
     for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
-        if b is not None and as_tensor(b).shape != (4 * H,):
-            raise ShapeError(f"lstm_cell: {name} of shape {as_tensor(b).shape}; expected ({4 * H},) (4 * hidden_size)")
+        if b is not None and b._data.shape != (4 * H,):
+            raise ShapeError(f"lstm_cell: {name} of shape {b.shape}; expected ({4 * H},) (4 * hidden_size)")
     if (b_ih is None) != (b_hh is None):  # NOTE: the fused node takes both biases or none
         z = ops.Add.apply(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh))
         return ops.LSTMPointwise.apply(z, c)
     if b_ih is None:
         return ops.LSTMCell.apply(x, h, c, w_ih, w_hh)
-    return ops.LSTMCell.apply(x, h, c, w_ih, w_hh, as_tensor(b_ih), as_tensor(b_hh))
+    return ops.LSTMCell.apply(x, h, c, w_ih, w_hh, b_ih, b_hh)
 
 
 def lstm_layer(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, reverse: bool = False) -> tuple:
