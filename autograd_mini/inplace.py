@@ -5,10 +5,11 @@ Every change the library makes to a tensor's values (an in-place method, ``t[idx
 Tensors that share memory (views made by reshape, slicing, ``detach()``) share one counter, as in PyTorch:
 the counter belongs to the array that owns the memory.
 
-Optimizer steps are recorded and added to the counters in batches (``bump_arrays``); every read goes through
-``_counter``, which adds them first. The check costs nothing on the usual path. Every mutation takes a stamp from the counter that numbers graph
+The check costs nothing on the usual path. Every mutation takes a stamp from the counter that numbers graph
 nodes (``Function.seq``), so "changed after this node was recorded" is ``stamp > node.seq``; backward looks
-at a node's saved tensors only when some mutation happened after the oldest node of the graph.
+at a node's saved tensors only when some mutation happened after the oldest node of the graph. Optimizer
+steps are recorded and added to the counters in batches (``bump_arrays``); every read of a counter goes
+through ``_counter``, which adds them first.
 
 NOTE: writing into ``t.data`` with numpy (``t.data[...] = 0``, ``np.add(t.data, 1, out=t.data)``) bypasses
 the counter, as writing through ``.data`` does in PyTorch.
@@ -110,7 +111,7 @@ def bump_arrays(arrays: list) -> None:
     if not arrays:
         return
     last_stamp = stamp = next_seq()
-    _steps.append((stamp, arrays))
+    _steps.append((stamp, tuple(arrays)))
     if len(_steps) > _MAX_STEPS:
         _flush_steps()
 

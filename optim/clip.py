@@ -64,8 +64,8 @@ def _norm(x: np.ndarray, p: float) -> float:
     """||x||_p of a float64 vector, computed on x / 2^k with 2^k near max |x| (exact), so that |x|^p neither
     underflows (gradients of 1e-110 have a cube of 0) nor overflows."""
     largest = float(np.max(np.abs(x))) if x.size else 0.0
-    if p == math.inf or not 0.0 < largest < math.inf:  # NOTE: zeros, inf and nan as numpy gives them
-        return float(np.linalg.norm(x, ord=p))
+    if not 0.0 < p < math.inf or not 0.0 < largest < math.inf:  # NOTE: other orders (inf, 0: a count), zeros,
+        return float(np.linalg.norm(x, ord=p))  # inf and nan: as numpy gives them
     scale = math.ldexp(1.0, math.frexp(largest)[1] - 1)
     return scale * float(np.linalg.norm(x / scale, ord=p))
 

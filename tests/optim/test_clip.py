@@ -163,3 +163,10 @@ def test_norms_of_tiny_and_huge_gradients_neither_underflow_nor_overflow(size, n
     p.grad = Tensor(np.array([3.0, 4.0]) * size)
     expected = (3.0 ** norm_type + 4.0 ** norm_type) ** (1 / norm_type) * size
     assert clip_grad_norm_([p], max_norm=math.inf, norm_type=norm_type) == pytest.approx(expected, rel=1e-14)
+
+
+def test_norm_type_zero_counts_nonzeros_whatever_the_scale():
+    # order 0 is a count (as numpy's and torch's norms): the scaling that keeps p-th powers finite must not apply
+    p, q = Tensor(np.zeros(3), requires_grad=True), Tensor(np.zeros(2), requires_grad=True)
+    p.grad, q.grad = Tensor(np.array([3e-110, 0.0, 4e-110])), Tensor(np.array([0.0, 5e200]))
+    assert clip_grad_norm_([p, q], max_norm=math.inf, norm_type=0) == 2.0  # both gradients have a nonzero
