@@ -11,6 +11,15 @@ from ._util import _const, _keepdims_shape, _max, _mode, _sum
 # ***** reductions *****
 
 
+def _kept_axes(ctx, *ts):
+    """Tensors shaped like the reduction's output (gy, the output), reshaped with the reduced axes kept as size 1,
+    so that they broadcast against the input."""
+    if ctx.keepdims:
+        return ts
+    kshape = _keepdims_shape(ctx.inputs[0].shape, ctx.axis)
+    return tuple(F.reshape(t, kshape) for t in ts)
+
+
 class Sum(Function):
     """y = sum of x over axis;  dy/dx = 1 (gy broadcast back over the reduced axes)"""
 
@@ -27,8 +36,7 @@ class Sum(Function):
         if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py): a read-only broadcast view
             g = gy._data
             return _const(np.broadcast_to(g if ctx.keepdims else g.reshape(_keepdims_shape(shape, ctx.axis)), shape))
-        if not ctx.keepdims:
-            gy = F.reshape(gy, _keepdims_shape(shape, ctx.axis))
+        gy, = _kept_axes(ctx, gy)
         return F.broadcast_to(gy, shape)
 
 
@@ -73,10 +81,7 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, gy):
         x = ctx.inputs[0]
-        kshape = _keepdims_shape(x.shape, ctx.axis)
-        y = ctx.output
-        if not ctx.keepdims:
-            gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
+        gy, y = _kept_axes(ctx, gy, ctx.output)
         return gy * F.exp(x - y)
 
 
@@ -98,10 +103,7 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, gy):
         x = ctx.inputs[0]
-        kshape = _keepdims_shape(x.shape, ctx.axis)
-        y = ctx.output
-        if not ctx.keepdims:
-            gy, y = F.reshape(gy, kshape), F.reshape(y, kshape)
+        gy, y = _kept_axes(ctx, gy, ctx.output)
         if not (x._data == 0).any():
             return gy * y / x
         return gy * _prod_of_others(x, ctx.axis)
