@@ -144,13 +144,7 @@ def _abs(node, gy, y):
 
 
 def _clip(node, gy, y):
-    x = node.inputs[0]._data
-    inside = np.ones(x.shape, dtype=bool)
-    if node.lo is not None:
-        inside &= x >= node.lo
-    if node.hi is not None:
-        inside &= x <= node.hi
-    return (gy * inside,)
+    return (gy * E.clip_inside(node),)
 
 
 def _maximum(node, gy, y):

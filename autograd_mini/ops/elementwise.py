@@ -343,13 +343,18 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x = ctx.inputs[0]._data
-        inside = np.ones(x.shape, dtype=bool)
-        if ctx.lo is not None:
-            inside &= x >= ctx.lo
-        if ctx.hi is not None:
-            inside &= x <= ctx.hi
-        return gy * _const(inside)
+        return gy * _const(clip_inside(ctx))
+
+
+def clip_inside(node) -> np.ndarray:
+    """Where a Clip node's input lies within its bounds (included): the mask of its derivative."""
+    x = node.inputs[0]._data
+    inside = np.ones(x.shape, dtype=bool)
+    if node.lo is not None:
+        inside &= x >= node.lo
+    if node.hi is not None:
+        inside &= x <= node.hi
+    return inside
 
 
 class Cast(Function):
