@@ -74,7 +74,7 @@ def worker(lib: str, batch: int, steps: int, warmup: int, pad: str) -> None:
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
-    print((time.perf_counter() - t0) / steps * 1e6)
+    print((time.perf_counter() - t0) / max(steps, 1) * 1e6)  # NOTE: steps is 0 for --instructions' baseline run
 
 
 def time_step(lib: str, batch: int, pad: str) -> float:
