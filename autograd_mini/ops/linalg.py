@@ -12,6 +12,31 @@ from .shape import Transpose
 
 # ***** linear algebra *****
 
+_matmul = np.matmul
+_MATMUL_FROM = 8192  # output elements
+
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for 2-D a (m, k) and b (k, n).
+
+    NOTE: ndarray.dot zero-fills its output before BLAS writes it: a second pass over a large result (~20 us
+    of the 256x784 weight gradient at batch 10-64, 4-8% of a training step there). numpy's matmul hands BLAS
+    the empty output, but costs ~0.4 us more per call, computes an outer product (k == 1) ~5x slower, and
+    falls back to a slow loop for operands BLAS cannot read as they are (dot copies those first). So matmul
+    only for large results of BLAS-ready operands with k > 1; dot otherwise (the method, not np.dot: it skips
+    numpy's __array_function__ dispatch, a Python call).
+    """
+    if a.shape[1] > 1 and a.shape[0] * b.shape[1] >= _MATMUL_FROM and _blas_ready(a) and _blas_ready(b):
+        return _matmul(a, b)
+    return a.dot(b)
+
+
+def _blas_ready(a: np.ndarray) -> bool:
+    """True if BLAS can read 2-D a in place: one axis of unit stride, the other at least a row (column) apart."""
+    s0, s1 = a.strides
+    i = a.itemsize
+    return (s1 == i and s0 >= i * a.shape[1] and s0 % i == 0) or (s0 == i and s1 >= i * a.shape[0] and s1 % i == 0)
+
 
 class MatMul(Function):
     """y = a @ b for operands of 2 or more dimensions;  dy/da = gy @ b^T,  dy/db = a^T @ gy
@@ -21,10 +46,8 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        # NOTE: dot for 2-D: OpenBLAS's matmul path is ~8x slower when the inner dimension is 1 (outer products).
-        # The method, not np.dot: it skips numpy's __array_function__ dispatch (a Python call).
         if a.ndim == 2 and b.ndim == 2:
-            return a.dot(b)
+            return _product(a, b)
         return np.matmul(a, b)
 
     @staticmethod
@@ -37,9 +60,9 @@ class MatMul(Function):
             # transposed, as below, so that it comes out in the operand's memory order
             g, ad, bd = gy._data, a._data, b._data
             if na:
-                ga = _const(bd.dot(g.T).T if _column_major(a) else g.dot(bd.T))
+                ga = _const(_product(bd, g.T).T if _column_major(a) else _product(g, bd.T))
             if nb:
-                gb = _const(g.T.dot(ad).T if _column_major(b) else ad.T.dot(g))
+                gb = _const(_product(g.T, ad).T if _column_major(b) else _product(ad.T, g))
             return ga, gb
         if na:
             if _column_major(a):
@@ -62,7 +85,7 @@ class MatMulTransA(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a.T.dot(b)  # NOTE: dot, also for k == 1 (an outer product; see MatMul.forward)
+        return _product(a.T, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -70,7 +93,7 @@ class MatMulTransA(Function):
         na, nb = ctx.needs_input_grad
         if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py)
             g = gy._data
-            return (_const(b._data.dot(g.T)) if na else None), (_const(a._data.dot(g)) if nb else None)
+            return (_const(_product(b._data, g.T)) if na else None), (_const(_product(a._data, g)) if nb else None)
         ga = MatMul.apply(b, Transpose.apply(gy, axes=None)) if na else None
         gb = MatMul.apply(a, gy) if nb else None
         return ga, gb
@@ -97,7 +120,7 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        y = x.dot(w.T) if x.ndim == 2 else np.matmul(x, w.T)
+        y = _product(x, w.T) if x.ndim == 2 else np.matmul(x, w.T)
         if b is None:
             return y
         if b.dtype == y.dtype:
@@ -116,11 +139,11 @@ class Linear(Function):
         if not _mode.enabled:  # NOTE: first-order fast path (see ops/_util.py): the same products on the arrays
             g, xd, wd = gy._data, x._data, w._data
             if need[0]:
-                gx = _const(g.dot(wd) if g.ndim == 2 else np.matmul(g, wd))
+                gx = _const(_product(g, wd) if g.ndim == 2 else np.matmul(g, wd))
             if need[1] or need_b:
                 g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
                 if need[1]:
-                    gw = _const(g2.T.dot(xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])))
+                    gw = _const(_product(g2.T, xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])))
                 if need_b:
                     gb = _const(_sum(g2, (0,), None, None, False))
             return (gx, gw) if len(need) == 2 else (gx, gw, gb)

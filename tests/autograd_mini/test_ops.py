@@ -3,6 +3,7 @@
 Each row names an op once, with its NumPy reference and the values it is tested on (kept away from kinks,
 ties and domain edges). Kink and tie conventions are pinned down by explicit example tests at the end.
 """
+import contextlib
 import re
 import warnings
 
@@ -14,6 +15,7 @@ from hypothesis.extra.numpy import array_shapes, arrays, basic_indices, integer_
 
 import autograd_mini as am
 from autograd_mini import Tensor, gradcheck, gradgradcheck
+from autograd_mini.ops import linalg
 from autograd_mini.testing import axis_and_keepdims, distinct_values, matmul_shapes, tensors, valid_axes
 
 
@@ -325,19 +327,83 @@ MATMUL = [
 ]
 
 
+@contextlib.contextmanager
+def products_by(path):
+    """2-D products by ndarray.dot or by np.matmul (ops/linalg._product picks matmul only for large results)."""
+    old = linalg._MATMUL_FROM
+    linalg._MATMUL_FROM = 1 if path == "matmul" else 1 << 62
+    try:
+        yield
+    finally:
+        linalg._MATMUL_FROM = old
+
+
+PATHS = pytest.mark.parametrize("path", ["dot", "matmul"])
+
+
+@PATHS
 @pytest.mark.parametrize("a_shape, b_shape", MATMUL, ids=[f"{a}@{b}" for a, b in MATMUL])
 @given(data=st.data())
-def test_matmul_shapes(a_shape, b_shape, data):
+def test_matmul_shapes(a_shape, b_shape, path, data):
     a = data.draw(tensors(a_shape), label="a")
     b = data.draw(tensors(b_shape), label="b")
-    check(am.matmul, (a, b), np.matmul(a.numpy(), b.numpy()))
-    check(lambda a, b: a @ b, (a, b), a.numpy() @ b.numpy(), second_order=False)
+    with products_by(path):
+        check(am.matmul, (a, b), np.matmul(a.numpy(), b.numpy()))
+        check(lambda a, b: a @ b, (a, b), a.numpy() @ b.numpy(), second_order=False)
 
 
+@PATHS
 @given(shapes=matmul_shapes(), data=st.data())
-def test_matmul(shapes, data):
+def test_matmul(shapes, path, data):
     a, b = (data.draw(tensors(s), label=name) for s, name in zip(shapes, "ab"))
-    check(am.matmul, (a, b), np.matmul(a.numpy(), b.numpy()))
+    with products_by(path):
+        check(am.matmul, (a, b), np.matmul(a.numpy(), b.numpy()))
+
+
+LAYOUTS = {  # 2-D operands of shape (4, 3), as layers meet them
+    "C": lambda a: a,
+    "F": lambda a: np.asfortranarray(a),
+    "rows-strided": lambda a: np.repeat(a, 2, axis=0)[::2],  # BLAS-ready: unit stride, rows further apart
+    "cols-strided": lambda a: np.repeat(a, 2, axis=1)[:, ::2],  # not BLAS-ready: no unit stride
+    "broadcast": lambda a: np.broadcast_to(a[:1], a.shape),  # not BLAS-ready: stride 0
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_products_by_matmul_match_dot_for_every_layout(layout, side):
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 4))
+    if side == "a":
+        a = LAYOUTS[layout](a)
+    else:
+        b = LAYOUTS[layout](b.T.copy()).T
+    with products_by("matmul"):
+        np.testing.assert_allclose(linalg._product(a, b), a.dot(b), rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(linalg._product(a[:, :1], b[:1]), a[:, :1].dot(b[:1]), rtol=1e-14)  # k == 1
+
+
+def test_blas_ready_layouts():
+    a = np.ones((4, 3))
+    ready = {name: linalg._blas_ready(make(a)) for name, make in LAYOUTS.items()}
+    assert ready == {"C": True, "F": True, "rows-strided": True, "cols-strided": False, "broadcast": False}
+    assert linalg._blas_ready(np.ones((4, 3)).T) and linalg._blas_ready(np.ones((1, 3)))
+    assert not linalg._blas_ready(np.ones((4, 6))[::-1])  # a negative stride
+
+
+def test_large_products_take_matmul_and_small_ones_dot(monkeypatch):
+    calls = []
+    monkeypatch.setattr(linalg, "_matmul", lambda a, b: calls.append(a.shape) or np.matmul(a, b))
+    x = am.Tensor(np.ones((64, 256)), requires_grad=True)
+    w = am.Tensor(np.ones((256, 256)), requires_grad=True)
+    am.linear(x, w).backward(np.ones((64, 256)))  # forward, dx and dw: results of 64*256 and 256*256 elements
+    assert calls == [(64, 256), (64, 256), (256, 64)]
+    calls.clear()
+    am.linear(x, w).sum().backward()  # the gradient of sum() is a broadcast (stride 0): dot copies it for BLAS
+    assert calls == [(64, 256)]
+    calls.clear()
+    am.linear(am.Tensor(np.ones((4, 8))), am.Tensor(np.ones((3, 8)), requires_grad=True)).sum().backward()
+    assert calls == []
 
 
 def test_matmul_with_ndarray_on_either_side():
@@ -353,12 +419,14 @@ def test_matmul_shape_errors_name_both_shapes(a_shape, b_shape):
         am.matmul(Tensor(np.ones(a_shape)), Tensor(np.ones(b_shape)))
 
 
+@PATHS
 @given(k=st.integers(1, 4), m=st.integers(1, 4), n=st.integers(1, 4), data=st.data())
-def test_matmul_trans_a(k, m, n, data):
+def test_matmul_trans_a(k, m, n, path, data):
     # the weight-gradient primitive of Linear: a^T @ b (k == 1 is the batch-1 outer product)
     a = data.draw(tensors((k, m)), label="a")
     b = data.draw(tensors((k, n)), label="b")
-    check(am.ops.MatMulTransA.apply, (a, b), a.numpy().T @ b.numpy())
+    with products_by(path):
+        check(am.ops.MatMulTransA.apply, (a, b), a.numpy().T @ b.numpy())
 
 
 LINEAR = [(4,), (3, 4), (2, 3, 4), (1, 2, 1, 4)]
@@ -366,15 +434,17 @@ LINEAR = [(4,), (3, 4), (2, 3, 4), (1, 2, 1, 4)]
 
 @pytest.mark.parametrize("x_shape", LINEAR, ids=[str(s) for s in LINEAR])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@PATHS
 @given(out=st.integers(1, 4), data=st.data())
-def test_linear(x_shape, bias, out, data):
+def test_linear(x_shape, bias, out, path, data):
     x = data.draw(tensors(x_shape), label="x")
     w = data.draw(tensors((out, x_shape[-1])), label="w")
-    if bias:
-        b = data.draw(tensors((out,)), label="b")
-        check(am.linear, (x, w, b), x.numpy() @ w.numpy().T + b.numpy())
-    else:
-        check(am.linear, (x, w), x.numpy() @ w.numpy().T)
+    with products_by(path):
+        if bias:
+            b = data.draw(tensors((out,)), label="b")
+            check(am.linear, (x, w, b), x.numpy() @ w.numpy().T + b.numpy())
+        else:
+            check(am.linear, (x, w), x.numpy() @ w.numpy().T)
 
 
 def test_linear_shape_errors_name_the_shapes():
