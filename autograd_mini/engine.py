@@ -12,6 +12,7 @@ import numpy as np
 from operator import attrgetter
 
 from sys import getrefcount
+from threading import get_ident as _get_ident
 
 from . import anomaly as _anomaly
 from . import grad_mode
@@ -19,6 +20,8 @@ from . import inplace
 from .errors import NoGradError, ShapeError
 from .function import _standin as standin
 from .tensor import Tensor, _make, _readonly_full
+
+_mode_state, _threads_off = grad_mode.state, grad_mode.off  # NOTE: see set_mode, inlined in _run_backward
 
 
 def iter_graph(roots: Iterable[Tensor], *, everything: bool = False, freed_ok: bool = False) -> Iterator[Tensor]:
@@ -170,9 +173,19 @@ def _run_backward(
     check = inplace.last_stamp if made and inplace.last_stamp > made[0].grad_fn.seq else 0
     uses = {}  # tensor -> how many places in processed nodes' inputs hold it (see "steal" below)
     anomaly = _anomaly.mode
-    mode = grad_mode.state.enabled
-    # NOTE: None, not False: ops run by backward do not mark their results as made under the user's no_grad()
-    grad_mode.set_mode(True if create_graph else None)
+    # NOTE: None, not False: ops run by backward do not mark their results as made under the user's no_grad().
+    # grad_mode.set_mode inlined, there and back: its two calls per backward were ~1 us of cache misses in a
+    # training step (everything here is cold after the step's array work).
+    state = _mode_state
+    mode, new = state.enabled, (True if create_graph else None)
+    state.enabled = new
+    flip = (not mode) is not (not new)
+    if flip:
+        ident = _get_ident()
+        if new:
+            _threads_off.discard(ident)
+        else:
+            _threads_off.add(ident)
     # NOTE: the same trick for nodes with several outputs: only a graph younger than the newest such node can
     # hold one, and only then does each node get looked at for it.
     multi = made and _function.last_multi >= made[0].grad_fn.seq
@@ -271,7 +284,12 @@ def _run_backward(
                     _steal_outputs(outs, uses)
                     outs = None
     finally:
-        grad_mode.set_mode(mode)
+        state.enabled = mode
+        if flip:
+            if mode:
+                _threads_off.discard(ident)
+            else:
+                _threads_off.add(ident)
     if kept:
         grads.update(kept)
     return leaves, grads

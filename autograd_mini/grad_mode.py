@@ -21,7 +21,7 @@ class _State(threading.local):
 
 
 state = _State()
-off = set()  # idents of the threads that have recording off; empty: every thread records
+off = set()  # idents of the threads that have recording off; empty: every thread records (never rebound: the engine holds it)
 
 
 def set_mode(mode) -> None:

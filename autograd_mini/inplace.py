@@ -72,7 +72,7 @@ def _lookup(a: np.ndarray, create: bool):
 
 def _counter(a: np.ndarray, create: bool):
     """The counter of a's memory, up to date: every read or change of a counter goes through here."""
-    if last_stamp != _flushed and _runs:
+    if _steps:
         _flush_steps()
     return _lookup(a, create)
 
@@ -92,108 +92,74 @@ def bump(t: Tensor) -> None:
     c.stamps.append(last_stamp)
 
 
-class _Run:
-    """Steps of one optimizer over the same arrays: their stamps, of which the first ``applied`` were added to
-    the counters."""
-
-    __slots__ = ("arrays", "stamps", "applied")
-
-
-_runs: dict = {}  # id(optimizer) -> its _Run (also its ``_run``), until the optimizer is deleted
-_dead: list = []  # runs of deleted optimizers, to drop at the next flush
-_flushed = 0  # last_stamp when the runs were last added to the counters
-_RUN_LIMIT = 64  # once a run holds this many stamps, they are added and dropped
+_steps: list = []  # (stamp, arrays) of the optimizer steps not yet added to the counters, oldest first
+_MAX_STEPS = 64
 _STAMPS = 32  # stamps kept per counter: enough to tell the version a recent node saw
 _flush_lock = threading.Lock()
 _is = operator.is_
 
 
-def bump_arrays(arrays: list, owner) -> None:
-    """``bump`` the tensors holding each of these arrays (what ``owner``, an optimizer, just changed in its
-    step), one stamp for all.
+def bump_arrays(arrays: list) -> None:
+    """``bump`` the tensors holding each of these arrays (what an optimizer's step just changed, in a list the
+    caller hands over and no longer changes), one stamp for all.
 
-    NOTE: recorded in the optimizer's run and added to the counters later (``_flush_steps``: the next time
-    anything reads or changes a counter, every 64 steps, when the optimizer changes other arrays, or when it
-    is deleted). This runs in every training step right after the update has streamed the parameters through
-    the cache, when every object touched is a cache (and TLB) miss: measured there, each object costs ~0.5-3 us
-    (0.05 us in a loop). Updating the counters at once took ~7 us for the four parameters of a 2-layer MLP; a
-    global log of runs behind a lock ~9 us at batch 64. The usual step touches only the optimizer's own run: an
-    identity check of the arrays and one append. The engine needs no counter to know that something changed
-    (``last_stamp``).
+    NOTE: recorded here and added to the counters later (``_flush_steps``: the next time anything reads or
+    changes a counter, every _MAX_STEPS steps, or when an optimizer is deleted). This runs in every training
+    step right after the update has streamed the parameters through the cache, when every object touched is a
+    cache miss (~0.3-1 us each, measured in a step): updating the counters there took ~7 us for the four
+    parameters of a 2-layer MLP, and a run per optimizer (an identity check of the arrays and an append)
+    ~5 us; this append ~2 us.
     """
     global last_stamp
     if not arrays:
         return
-    run = owner._run
-    if run is not None and len(arrays) == len(run.arrays) and all(map(_is, arrays, run.arrays)):
-        stamps = run.stamps
-        stamps.append(next_seq())  # NOTE: atomic; a flush in another thread adds it now or the next time
-        last_stamp = stamps[-1]  # NOTE: after the append: a flush that saw this stamp also saw the append
-        if len(stamps) > _RUN_LIMIT:
-            with _flush_lock:
-                _add_runs()
-                del stamps[:run.applied]  # NOTE: only the owner shortens its run
-                run.applied = 0
-        return
-    with _flush_lock:
-        _add_runs()  # NOTE: first: every counter gets its stamps in order
-        run = _Run()
-        run.arrays, run.stamps, run.applied = tuple(arrays), [next_seq()], 0
-        owner._run = _runs[id(owner)] = run
-        last_stamp = run.stamps[0]
+    last_stamp = stamp = next_seq()
+    _steps.append((stamp, arrays))
+    if len(_steps) > _MAX_STEPS:
+        _flush_steps()
 
 
 def _flush_steps() -> None:
-    """Add the optimizer steps recorded in runs to the counters of their arrays."""
-    with _flush_lock:
-        _add_runs()
+    """Add the recorded optimizer steps to the counters of their arrays, in order."""
+    with _flush_lock:  # NOTE: held throughout, so that every counter gets its stamps in order
+        _add_steps()
 
 
-def _add_runs() -> None:
-    # NOTE: with _flush_lock held. Stamps increase with time, and every counter must get its own in order:
-    # an array in several runs (two optimizers over one parameter) gets the union of their stamps, sorted.
-    global _flushed
-    _flushed = last_stamp  # NOTE: first: a step recorded meanwhile leaves last_stamp != _flushed
-    new = {}  # id(counter) -> [counter, stamps]
-    for run in list(_runs.values()):
-        stamps = run.stamps
-        n = len(stamps)
-        if n == run.applied:
+def _add_steps() -> None:
+    # NOTE: with _flush_lock held. Consecutive steps over the same arrays (a training loop) are added together:
+    # one counter lookup per array, not per array and step (that took ~2 us per step of a small MLP).
+    n = len(_steps)
+    steps = _steps[:n]
+    del _steps[:n]  # NOTE: a step appended by another thread meanwhile stays for the next flush
+    group, stamps = None, []
+    for stamp, arrays in steps:
+        if group is not None and len(arrays) == len(group) and all(map(_is, arrays, group)):
+            stamps.append(stamp)
             continue
-        add = stamps[run.applied:n]
-        run.applied = n
-        for a in run.arrays:
-            c = _lookup(a, True)
-            e = new.get(id(c))
-            if e is None:
-                new[id(c)] = [c, add]
-            else:
-                e[1] = sorted(e[1] + add)
-    for c, add in new.values():
-        c.count += len(add)
-        c.stamps.extend(add[-_STAMPS:])
-    while _dead:  # NOTE: runs of deleted optimizers, added above
-        run = _dead.pop()
-        for k, r in list(_runs.items()):
-            if r is run:
-                del _runs[k]
+        if group is not None:
+            _add_group(group, stamps)
+        group, stamps = arrays, [stamp]
+    if group is not None:
+        _add_group(group, stamps)
 
 
-def release(run) -> None:
-    """Called when an optimizer is deleted, with its run (or None): add the run to the counters and drop it, so
-    that it no longer keeps the parameters' arrays alive."""
-    if run is None:
-        return
-    # NOTE: never waits: a deletion can happen inside a locked section (a garbage collection run by an
-    # allocation there); the next flush then drops the run
-    if _flush_lock.acquire(blocking=False):
+def _add_group(arrays, stamps: list) -> None:
+    for a in arrays:
+        c = _lookup(a, True)
+        c.count += len(stamps)
+        c.stamps.extend(stamps[-_STAMPS:])
+
+
+def release() -> None:
+    """Called when an optimizer is deleted: add the recorded steps to the counters, so that the records no
+    longer keep its parameters' arrays alive."""
+    # NOTE: never waits: a deletion can happen inside the locked section (a garbage collection started by an
+    # allocation there); the records then go at the next flush, at most _MAX_STEPS steps later
+    if _steps and _flush_lock.acquire(blocking=False):
         try:
-            _dead.append(run)
-            _add_runs()
+            _add_steps()
         finally:
             _flush_lock.release()
-    else:
-        _dead.append(run)
 
 
 def assigned(t: Tensor, old_version: int) -> None:

@@ -46,8 +46,6 @@ class Optimizer:
         ValueError: if params is empty, holds a non-leaf Tensor, or a parameter is in two groups.
     """
 
-    _run = None  # its steps not yet added to the parameters' version counters (see inplace.bump_arrays)
-
     def __init__(self, params: ParamsT, defaults: dict[str, Any]):
         self.defaults = dict(defaults)
         self._validate(self.defaults)
@@ -153,20 +151,14 @@ class Optimizer:
                     state = states[p] = self._init_state(data, group)
                 update(data, g, group, state)
                 updated.append(data)
-        inplace.bump_arrays(updated, self)  # NOTE: so that backward through a graph that saved their old values raises
+        inplace.bump_arrays(updated)  # NOTE: so that backward through a graph that saved their old values raises
         return loss
-
-    def __getstate__(self):
-        # NOTE: a copy starts without a run: its steps start their own (see inplace.bump_arrays)
-        state = self.__dict__.copy()
-        state.pop("_run", None)
-        return state
 
     def __del__(self):
         # NOTE: the steps not yet added to the version counters keep the parameters' arrays alive (see
         # inplace.bump_arrays); at interpreter exit the module may already be torn down
         try:
-            inplace.release(self._run)
+            inplace.release()
         except (AttributeError, TypeError):
             pass
 
