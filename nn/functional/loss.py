@@ -59,13 +59,13 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 def _class_targets(name: str, scores: Tensor, targets, ignore_index=None):
     """Validate integer class targets against (N, C, d1, ...) or (C,) scores; return them as an ndarray and
     whether any of them equals ``ignore_index`` (which may lie outside [0, C))."""
-    t = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    t = targets if type(targets) is np.ndarray else targets._data if isinstance(targets, Tensor) else np.asarray(targets)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: targets must be integer class indices, got dtype {t.dtype}; "
             "for probability targets pass floats of the input's shape to cross_entropy"
         )
-    shape = scores.data.shape
+    shape = scores._data.shape
     if not shape:
         raise ShapeError(f"{name}: input must have a class axis, got a 0-d tensor")
     class_axis = 1 if len(shape) >= 2 else 0
@@ -217,13 +217,16 @@ def cross_entropy(logits, targets, weight=None, ignore_index: int = -100, reduct
     _check_reduction("cross_entropy", reduction)
     if label_smoothing and not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    logits = as_tensor(logits)
-    t_data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if type(logits) is not Tensor:
+        logits = as_tensor(logits)
+    # NOTE: the common case (targets an ndarray, logits (N, C)) with the fewest calls: this runs in every step
+    t_data = targets if type(targets) is np.ndarray else targets._data if isinstance(targets, Tensor) \
+        else np.asarray(targets)
     if t_data.dtype.kind == "f":
         return _cross_entropy_probs(logits, as_tensor(targets), weight, reduction, label_smoothing)
     t, any_ignored = _class_targets("cross_entropy", logits, t_data, ignore_index)
     if weight is None and not label_smoothing and not any_ignored:
-        if logits.ndim == 2:  # NOTE: the common case first: one fused node (SoftmaxCrossEntropy)
+        if logits._data.ndim == 2:  # NOTE: one fused node (SoftmaxCrossEntropy)
             return SoftmaxCrossEntropy.apply(logits, targets=t, reduction=reduction)
         return _plain_cross_entropy(logits, t, reduction)
     n_classes = logits.shape[1 if logits.ndim >= 2 else 0]
