@@ -123,6 +123,7 @@ class _Encoder:
             )
         name = ".".join(str(k) for k in path) or "value"
         name = name.encode("utf-8", "backslashreplace").decode("utf-8")  # NOTE: zip names and the checksum need UTF-8
+        name = name.replace("\x00", "\\x00")  # NOTE: zipfile cuts a member's name at a NUL when it reads it back
         if name.startswith(_RESERVED):
             name = "_" + name
         unique, i = name, 1
