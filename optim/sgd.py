@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from ._blocked import sub_scaled_
 from ._checks import check_min
 from .optimizer import Optimizer, ParamsT
 
@@ -46,6 +47,7 @@ class SGD(Optimizer):
     def __init__(self, params: ParamsT, lr: float, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay))
+        self._scratch: dict = {}  # a block-sized buffer per dtype for the update (see _blocked.sub_scaled_)
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         check_min("learning rate", group["lr"])
@@ -74,7 +76,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += g
             g = g + momentum * b if group["nesterov"] else b
-        p -= float(group["lr"]) * g
+        sub_scaled_(p, float(group["lr"]), g, self._scratch)
 
 
 class Momentum(SGD):
