@@ -26,8 +26,11 @@ def sub_scaled_(p: np.ndarray, a: float, g: np.ndarray, scratch: dict) -> None:
     if buf is None:
         buf = scratch[p.dtype] = np.empty(block, p.dtype)
     pf, gf = p.reshape(-1), g.reshape(-1)
+    multiply, subtract = np.multiply, np.subtract
     for i in range(0, n, block):
-        j = i + block if i + block < n else n
-        b = buf[:j - i]
-        np.multiply(gf[i:j], a, out=b)
-        np.subtract(pf[i:j], b, out=pf[i:j])
+        j = i + block
+        if j > n:
+            j, buf = n, buf[:n - i]
+        s = pf[i:j]
+        multiply(gf[i:j], a, out=buf)
+        subtract(s, buf, out=s)
