@@ -59,7 +59,8 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 def _class_targets(name: str, scores: Tensor, targets, ignore_index=None):
     """Validate integer class targets against (N, C, d1, ...) or (C,) scores; return them as an ndarray and
     whether any of them equals ``ignore_index`` (which may lie outside [0, C))."""
-    t = targets if type(targets) is np.ndarray else targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    t = targets if type(targets) is np.ndarray else \
+        targets._data if isinstance(targets, Tensor) else np.asarray(targets)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: targets must be integer class indices, got dtype {t.dtype}; "
