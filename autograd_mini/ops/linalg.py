@@ -21,7 +21,7 @@ def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     NOTE: ndarray.dot zero-fills its output before BLAS writes it: a second pass over a large result (~20 us
     for the 256x784 weight gradient of a layer at batch 10-64; measured, the 784-256-10 MLP training step 2%
-    faster at batch 10 and ~1% at 64 and 512 with matmul). numpy's matmul hands BLAS
+    faster at batch 10 and 0.5-1% at 64 and 512 with matmul). numpy's matmul hands BLAS
     the empty output, but costs ~0.4 us more per call, computes an outer product (k == 1) ~5x slower, and
     falls back to a slow loop for operands BLAS cannot read as they are (dot copies those first). So matmul
     only for large results of BLAS-ready operands with k > 1; dot otherwise (the method, not np.dot: it skips
