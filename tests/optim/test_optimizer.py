@@ -513,16 +513,17 @@ def test_two_optimizers_taking_turns_keep_exact_versions():
 def test_steps_are_added_in_order_with_the_newest_stamp_last():
     from autograd_mini import inplace
 
+    # w is in two optimizers with different other parameters: its records alternate between two sets of arrays
     w = am.Tensor([2., 2., 2.], requires_grad=True)
-    first, second = SGD([w], lr=0.01), SGD([w], lr=0.01)
+    first, second = SGD([w, param()], lr=0.01), SGD([param(), w], lr=0.01)
     other = SGD([param()], lr=0.01)
-    for opt in (first, second, second, first, second, other, first):
+    for opt in (first, second, second, first, second, other, first, second):
         for p in opt.param_groups[0]["params"]:
             p.grad = am.Tensor(np.ones(p.shape))
         opt.step()
         if opt is not other:
             newest = inplace.last_stamp
-    assert w._version == 6
+    assert w._version == 7
     stamps = inplace._lookup(w.data, False).stamps
     assert stamps[-1] == newest and list(stamps) == sorted(stamps)
 
