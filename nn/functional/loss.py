@@ -59,8 +59,7 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 def _class_targets(name: str, scores: Tensor, targets, ignore_index=None):
     """Validate integer class targets against (N, C, d1, ...) or (C,) scores; return them as an ndarray and
     whether any of them equals ``ignore_index`` (which may lie outside [0, C))."""
-    t = targets if type(targets) is np.ndarray else \
-        targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    t = _target_array(targets)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: targets must be integer class indices, got dtype {t.dtype}; "
@@ -89,6 +88,13 @@ def _class_targets(name: str, scores: Tensor, targets, ignore_index=None):
         return t, True  # NOTE: only ignore_index can have been out of range
     # NOTE: every target is in [0, C): an ignore_index outside that range (the default -100) cannot occur
     return t, ignore_index is not None and 0 <= ignore_index < n_classes and bool((t == ignore_index).any())
+
+
+def _target_array(targets) -> np.ndarray:
+    """Targets as an ndarray: an ndarray as it is, a Tensor's array, anything else through np.asarray."""
+    if type(targets) is np.ndarray:  # NOTE: the usual case first, with no call
+        return targets
+    return targets._data if isinstance(targets, Tensor) else np.asarray(targets)
 
 
 _UNSIGNED: dict = {}
@@ -220,9 +226,7 @@ def cross_entropy(logits, targets, weight=None, ignore_index: int = -100, reduct
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if type(logits) is not Tensor:
         logits = as_tensor(logits)
-    # NOTE: the common case (targets an ndarray, logits (N, C)) with the fewest calls: this runs in every step
-    t_data = targets if type(targets) is np.ndarray else targets._data if isinstance(targets, Tensor) \
-        else np.asarray(targets)
+    t_data = _target_array(targets)
     if t_data.dtype.kind == "f":
         return _cross_entropy_probs(logits, as_tensor(targets), weight, reduction, label_smoothing)
     t, any_ignored = _class_targets("cross_entropy", logits, t_data, ignore_index)
